@@ -1,0 +1,40 @@
+/* Where finished documents go: one JSON line each, appended and made
+ * durable (fsync) as soon as the document is done, whatever the order; and
+ * the optional per-token NLL dump, kept in input order. */
+#ifndef SWAN_SINK_H
+#define SWAN_SINK_H
+
+#include <stdio.h>
+
+typedef struct {
+    int rank;
+    long window_cache_bytes, global_cache_bytes;
+} RankStats;
+
+typedef struct {
+    long seq;
+    double *nll; /* owned while pending */
+    long count;
+} PendingDump;
+
+typedef struct {
+    FILE *out;
+    const char *out_name;
+    FILE *dump;
+    const char *dump_name;
+    long next_dump_seq;     /* the dump has every document before this */
+    PendingDump *pending;   /* finished out of order, waiting for earlier ones */
+    int npending, cap_pending;
+} ResultSink;
+
+/* out_path NULL: stdout. dump_path NULL: no dump. */
+int sink_open(ResultSink *s, const char *out_path, const char *dump_path);
+void sink_close(ResultSink *s);
+
+/* Records a finished document (nll: ntokens - 1 values, still the caller's). */
+int sink_document(ResultSink *s, long seq, const char *id, long ntokens, const double *nll,
+                  double seconds, const RankStats *stats, int nstats);
+/* Records that input seq produced no result, so the dump does not wait for it. */
+int sink_skip(ResultSink *s, long seq);
+
+#endif

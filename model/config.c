@@ -1,0 +1,413 @@
+/* config.json -> SwanConfig. Every value is checked here, once, so the
+ * rest of the program can trust the sizes it multiplies and the layer
+ * kinds it dispatches on. */
+#include "config.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CONFIG_MAX_BYTES (16L << 20)
+#define JSON_MAX_EXACT_INT 9007199254740992.0 /* 2^53: doubles stay exact */
+
+/* The parse state every helper needs to report an error. */
+typedef struct {
+    const char *path;
+    const cJSON *root;
+    SwanError *err;
+} ConfigParse;
+
+static char *read_text_file(const char *path, size_t *len, SwanError *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        swan_error_set(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        swan_error_set(err, "%s: not a regular file", path);
+        fclose(f);
+        return NULL;
+    }
+    if (sb.st_size > CONFIG_MAX_BYTES) {
+        swan_error_set(err, "%s: too large for a config (%lld bytes)", path,
+                       (long long)sb.st_size);
+        fclose(f);
+        return NULL;
+    }
+    char *text = malloc((size_t)sb.st_size + 1);
+    if (!text) {
+        swan_error_set(err, "%s: out of memory reading it", path);
+        fclose(f);
+        return NULL;
+    }
+    *len = fread(text, 1, (size_t)sb.st_size, f);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        swan_error_set(err, "%s: read error", path);
+        free(text);
+        return NULL;
+    }
+    text[*len] = '\0';
+    return text;
+}
+
+/* Optional keys that are JSON null count as absent: HF configs write
+ * "sliding_window": null and the like. */
+static const cJSON *get_key(const cJSON *obj, const char *key) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNull(item) ? NULL : item;
+}
+
+static int is_exact_int(const cJSON *item) {
+    if (!cJSON_IsNumber(item)) return 0;
+    double v = item->valuedouble;
+    return isfinite(v) && v == floor(v) && fabs(v) <= JSON_MAX_EXACT_INT;
+}
+
+/* An integer in [min, max]; dflt when absent unless required. */
+static int read_int(const ConfigParse *p, const cJSON *obj, const char *key,
+                    int required, long long dflt, long long min, long long max,
+                    long long *out) {
+    const cJSON *item = get_key(obj, key);
+    if (!item) {
+        if (required) return swan_error_set(p->err, "%s: %s missing", p->path, key);
+        *out = dflt;
+        return 0;
+    }
+    if (!is_exact_int(item))
+        return swan_error_set(p->err, "%s: %s must be an integer", p->path, key);
+    double v = item->valuedouble;
+    if (v < (double)min)
+        return swan_error_set(p->err, "%s: %s (%.0f) must be >= %lld", p->path,
+                              key, v, min);
+    if (v > (double)max)
+        return swan_error_set(p->err, "%s: %s (%.0f) is too large (max %lld)",
+                              p->path, key, v, max);
+    *out = (long long)v;
+    return 0;
+}
+
+/* A positive int; the common case for sizes. */
+static int read_size(const ConfigParse *p, const char *key, int required,
+                     long long dflt, int *out) {
+    long long v;
+    if (read_int(p, p->root, key, required, dflt, 1, INT_MAX, &v)) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* A finite number > 0 (or >= 0 when zero_ok). */
+static int read_number(const ConfigParse *p, const cJSON *obj, const char *key,
+                       double dflt, int zero_ok, double *out) {
+    const cJSON *item = get_key(obj, key);
+    if (!item) {
+        *out = dflt;
+        return 0;
+    }
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+        return swan_error_set(p->err, "%s: %s must be a number", p->path, key);
+    double v = item->valuedouble;
+    if (v < 0 || (v == 0 && !zero_ok))
+        return swan_error_set(p->err, "%s: %s (%g) must be %s 0", p->path, key,
+                              v, zero_ok ? ">=" : ">");
+    *out = v;
+    return 0;
+}
+
+/* Token ids may be absent (-1); HF writes eos as a list when a model has
+ * several, and the first is the one generation stops on. */
+static int read_token_id(const ConfigParse *p, const char *key, int vocab, int *out) {
+    const cJSON *item = get_key(p->root, key);
+    *out = -1;
+    if (!item) return 0;
+    if (cJSON_IsArray(item)) {
+        item = cJSON_GetArrayItem(item, 0);
+        if (!item) return 0;
+    }
+    if (!is_exact_int(item))
+        return swan_error_set(p->err, "%s: %s must be an integer or a list of them",
+                              p->path, key);
+    double v = item->valuedouble;
+    if (v < 0 || v >= vocab)
+        return swan_error_set(p->err, "%s: %s (%.0f) is outside the vocabulary (0..%d)",
+                              p->path, key, v, vocab - 1);
+    *out = (int)v;
+    return 0;
+}
+
+static int read_bool(const ConfigParse *p, const char *key, int dflt, int *out) {
+    const cJSON *item = get_key(p->root, key);
+    if (!item) {
+        *out = dflt;
+        return 0;
+    }
+    if (!cJSON_IsBool(item))
+        return swan_error_set(p->err, "%s: %s must be true or false", p->path, key);
+    *out = cJSON_IsTrue(item);
+    return 0;
+}
+
+/* A per-layer list must have exactly one entry per layer. */
+static const cJSON *get_layer_list(const ConfigParse *p, const char *key, int n_layers,
+                                   int *failed) {
+    const cJSON *list = get_key(p->root, key);
+    *failed = 0;
+    if (!list) return NULL;
+    if (!cJSON_IsArray(list)) {
+        *failed = swan_error_set(p->err, "%s: %s must be a list", p->path, key);
+        return NULL;
+    }
+    int n = cJSON_GetArraySize(list);
+    if (n != n_layers) {
+        *failed = swan_error_set(p->err,
+                                 "%s: %s has %d entries, num_hidden_layers is %d",
+                                 p->path, key, n, n_layers);
+        return NULL;
+    }
+    return list;
+}
+
+static int read_layer_types(const ConfigParse *p, SwanConfig *cfg) {
+    int failed;
+    const cJSON *list = get_layer_list(p, "layer_types", cfg->num_layers, &failed);
+    if (failed) return -1;
+    for (int i = 0; i < cfg->num_layers; i++) {
+        const cJSON *item = list ? cJSON_GetArrayItem(list, i) : NULL;
+        const char *type = list ? cJSON_GetStringValue(item) : "full_attention";
+        if (type && strcmp(type, "sliding_attention") == 0)
+            cfg->layer_kind[i] = LAYER_WINDOW;
+        else if (type && strcmp(type, "full_attention") == 0)
+            cfg->layer_kind[i] = LAYER_GLOBAL;
+        else
+            return swan_error_set(p->err,
+                                  "%s: layer_types[%d] must be \"sliding_attention\" "
+                                  "or \"full_attention\"", p->path, i);
+    }
+    return 0;
+}
+
+static int read_rope_layers(const ConfigParse *p, SwanConfig *cfg) {
+    int failed;
+    const cJSON *list = get_layer_list(p, "no_rope_layers", cfg->num_layers, &failed);
+    if (failed) return -1;
+    for (int i = 0; i < cfg->num_layers; i++) {
+        if (!list) {
+            cfg->layer_rope[i] = cfg->layer_kind[i] == LAYER_WINDOW;
+            continue;
+        }
+        const cJSON *item = cJSON_GetArrayItem(list, i);
+        if (cJSON_IsBool(item))
+            cfg->layer_rope[i] = (unsigned char)cJSON_IsTrue(item);
+        else if (is_exact_int(item) && (item->valuedouble == 0 || item->valuedouble == 1))
+            cfg->layer_rope[i] = (unsigned char)item->valuedouble;
+        else
+            return swan_error_set(p->err, "%s: no_rope_layers[%d] must be 0 or 1",
+                                  p->path, i);
+    }
+    return 0;
+}
+
+static int any_layer(const SwanConfig *cfg, int window, int rope) {
+    for (int i = 0; i < cfg->num_layers; i++) {
+        if (window && cfg->layer_kind[i] == LAYER_WINDOW) return 1;
+        if (rope && cfg->layer_rope[i]) return 1;
+    }
+    return 0;
+}
+
+static int read_sliding_window(const ConfigParse *p, SwanConfig *cfg) {
+    long long w;
+    if (read_int(p, p->root, "sliding_window", 0, 0, 1, LONG_MAX, &w)) return -1;
+    if (!any_layer(cfg, 1, 0)) {
+        cfg->sliding_window = 0;
+        return 0;
+    }
+    if (w == 0)
+        return swan_error_set(p->err,
+                              "%s: sliding_window missing but layer_types has "
+                              "sliding_attention layers", p->path);
+    cfg->sliding_window = (long)w;
+    return 0;
+}
+
+static int read_scaling(const ConfigParse *p, SwanConfig *cfg) {
+    const cJSON *obj = get_key(p->root, "swan_attn_scaling");
+    cfg->scaling_alpha = 0;
+    cfg->scaling_train_len = cfg->max_position_embeddings;
+    if (!obj) return 0;
+    if (!cJSON_IsObject(obj))
+        return swan_error_set(p->err, "%s: swan_attn_scaling must be an object", p->path);
+    const char *type = cJSON_GetStringValue(get_key(obj, "type"));
+    if (!type || strcmp(type, "log") != 0)
+        return swan_error_set(p->err, "%s: swan_attn_scaling.type must be \"log\"",
+                              p->path);
+    long long train_len;
+    if (read_int(p, obj, "train_len", 0, cfg->max_position_embeddings, 1, INT_MAX,
+                 &train_len))
+        return -1;
+    cfg->scaling_train_len = (int)train_len;
+    return read_number(p, obj, "alpha", 0, 1, &cfg->scaling_alpha);
+}
+
+/* a * b, or 0 with *overflow set when the product passes limit. */
+static uint64_t mul_checked(uint64_t a, uint64_t b, uint64_t limit, int *overflow) {
+    if (a != 0 && b > limit / a) {
+        *overflow = 1;
+        return 0;
+    }
+    return a * b;
+}
+
+/* Row counts must fit an int (kernels index with int) and every weight
+ * byte count a size_t: reject absurd sizes here rather than overflow later. */
+static int check_sizes(const ConfigParse *p, const SwanConfig *cfg) {
+    const uint64_t byte_limit = (uint64_t)(SIZE_MAX < INT64_MAX ? SIZE_MAX : INT64_MAX);
+    const uint64_t elem_limit = byte_limit / sizeof(float);
+    uint64_t d = (uint64_t)cfg->hidden_size, hd = (uint64_t)cfg->head_dim;
+    int overflow = 0;
+    uint64_t qkv_rows = mul_checked((uint64_t)cfg->num_heads + 2 * (uint64_t)cfg->num_kv_heads,
+                                    hd, INT_MAX, &overflow);
+    uint64_t gate_up_rows = mul_checked(2, (uint64_t)cfg->intermediate_size, INT_MAX,
+                                        &overflow);
+    if (overflow)
+        return swan_error_set(p->err, "%s: attention or MLP sizes are absurd "
+                              "(row counts overflow an int)", p->path);
+    uint64_t per_layer = mul_checked(qkv_rows, d, elem_limit, &overflow);
+    per_layer += mul_checked((uint64_t)cfg->num_heads * hd, d, elem_limit, &overflow);
+    per_layer += mul_checked(gate_up_rows + (uint64_t)cfg->intermediate_size, d,
+                             elem_limit, &overflow);
+    uint64_t total = mul_checked(per_layer, (uint64_t)cfg->num_layers, elem_limit,
+                                 &overflow);
+    total += mul_checked(2 * (uint64_t)cfg->vocab_size, d, elem_limit, &overflow);
+    if (overflow || total > elem_limit)
+        return swan_error_set(p->err, "%s: model sizes are absurd (weight bytes "
+                              "overflow 64 bits)", p->path);
+    return 0;
+}
+
+static int read_head_dim(const ConfigParse *p, SwanConfig *cfg) {
+    if (get_key(p->root, "head_dim"))
+        return read_size(p, "head_dim", 1, 0, &cfg->head_dim);
+    if (cfg->hidden_size % cfg->num_heads != 0)
+        return swan_error_set(p->err,
+                              "%s: hidden_size (%d) is not a multiple of "
+                              "num_attention_heads (%d) and head_dim is absent",
+                              p->path, cfg->hidden_size, cfg->num_heads);
+    cfg->head_dim = cfg->hidden_size / cfg->num_heads;
+    return 0;
+}
+
+static int read_dims(const ConfigParse *p, SwanConfig *cfg) {
+    if (read_size(p, "vocab_size", 1, 0, &cfg->vocab_size) ||
+        read_size(p, "hidden_size", 1, 0, &cfg->hidden_size) ||
+        read_size(p, "intermediate_size", 1, 0, &cfg->intermediate_size) ||
+        read_size(p, "num_hidden_layers", 1, 0, &cfg->num_layers) ||
+        read_size(p, "num_attention_heads", 1, 0, &cfg->num_heads) ||
+        read_size(p, "max_position_embeddings", 1, 0, &cfg->max_position_embeddings) ||
+        read_size(p, "num_key_value_heads", 0, cfg->num_heads, &cfg->num_kv_heads))
+        return -1;
+    if (cfg->num_heads % cfg->num_kv_heads != 0)
+        return swan_error_set(p->err,
+                              "%s: num_attention_heads (%d) is not a multiple of "
+                              "num_key_value_heads (%d)",
+                              p->path, cfg->num_heads, cfg->num_kv_heads);
+    if (read_head_dim(p, cfg)) return -1;
+    return check_sizes(p, cfg);
+}
+
+static int read_norm_and_rope(const ConfigParse *p, SwanConfig *cfg) {
+    double eps;
+    if (read_number(p, p->root, "rms_norm_eps", 1e-6, 0, &eps)) return -1;
+    cfg->rms_norm_eps = (float)eps;
+    if (!(cfg->rms_norm_eps > 0) || !isfinite(cfg->rms_norm_eps))
+        return swan_error_set(p->err, "%s: rms_norm_eps (%g) is not a usable float",
+                              p->path, eps);
+    if (read_number(p, p->root, "rope_theta", 10000.0, 0, &cfg->rope_theta)) return -1;
+    /* A scaled RoPE would silently change every RoPE layer's output. */
+    if (get_key(p->root, "rope_scaling"))
+        return swan_error_set(p->err, "%s: rope_scaling is not supported", p->path);
+    if (any_layer(cfg, 0, 1) && cfg->head_dim % 2 != 0)
+        return swan_error_set(p->err, "%s: head_dim (%d) must be even for RoPE layers",
+                              p->path, cfg->head_dim);
+    return 0;
+}
+
+static int read_layers(const ConfigParse *p, SwanConfig *cfg) {
+    size_t n = (size_t)cfg->num_layers;
+    cfg->layer_kind = calloc(n, sizeof *cfg->layer_kind);
+    cfg->layer_rope = calloc(n, sizeof *cfg->layer_rope);
+    if (!cfg->layer_kind || !cfg->layer_rope)
+        return swan_error_set(p->err, "%s: out of memory for %zu layers", p->path, n);
+    if (read_layer_types(p, cfg) || read_rope_layers(p, cfg)) return -1;
+    return read_sliding_window(p, cfg);
+}
+
+/* cJSON reads the first of two equal keys, Python's json the last: a
+ * repeated key would make us run a different model than HF does. */
+static int check_unique_keys(const ConfigParse *p, const cJSON *obj, const char *where) {
+    for (const cJSON *a = obj->child; a; a = a->next)
+        for (const cJSON *b = a->next; b; b = b->next)
+            if (strcmp(a->string, b->string) == 0)
+                return swan_error_set(p->err, "%s: %s%s appears twice", p->path, where,
+                                      a->string);
+    return 0;
+}
+
+static int read_config(const ConfigParse *p, SwanConfig *cfg) {
+    const cJSON *scaling = get_key(p->root, "swan_attn_scaling");
+    if (check_unique_keys(p, p->root, "") ||
+        (cJSON_IsObject(scaling) && check_unique_keys(p, scaling, "swan_attn_scaling.")))
+        return -1;
+    if (read_dims(p, cfg) || read_layers(p, cfg) || read_norm_and_rope(p, cfg) ||
+        read_bool(p, "tie_word_embeddings", 0, &cfg->tie_word_embeddings) ||
+        read_token_id(p, "bos_token_id", cfg->vocab_size, &cfg->bos_token_id) ||
+        read_token_id(p, "eos_token_id", cfg->vocab_size, &cfg->eos_token_id))
+        return -1;
+    return read_scaling(p, cfg);
+}
+
+int swan_config_load(const char *path, SwanConfig *cfg, SwanError *err) {
+    memset(cfg, 0, sizeof *cfg);
+    size_t len;
+    char *text = read_text_file(path, &len, err);
+    if (!text) return -1;
+    const char *parse_end = NULL;
+    /* len + 1 takes in the terminating NUL, so trailing junk is an error. */
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len + 1, &parse_end, 1);
+    if (!root) {
+        size_t at = parse_end ? (size_t)(parse_end - text) : 0;
+        swan_error_set(err, "%s: invalid JSON near byte %zu", path, at);
+        free(text);
+        return -1;
+    }
+    ConfigParse p = {path, root, err};
+    int rc = cJSON_IsObject(root)
+                 ? read_config(&p, cfg)
+                 : swan_error_set(err, "%s: not a JSON object", path);
+    cJSON_Delete(root);
+    free(text);
+    if (rc) swan_config_free(cfg);
+    return rc;
+}
+
+void swan_config_free(SwanConfig *cfg) {
+    if (!cfg) return;
+    free(cfg->layer_kind);
+    free(cfg->layer_rope);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+double swan_config_attn_scale(const SwanConfig *cfg, long pos) {
+    if (cfg->scaling_alpha <= 0) return 1.0;
+    double s = 1.0 + cfg->scaling_alpha *
+                         log(((double)pos + 1.0) / (double)cfg->scaling_train_len);
+    return s > 1.0 ? s : 1.0;
+}

@@ -1,0 +1,182 @@
+#include "forward.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+static int group_size(const SwanConfig *cfg) { return cfg->num_heads / cfg->num_kv_heads; }
+
+int forward_init(Forward *f, const SwanConfig *cfg, const ModelWeights *w,
+                 int max_chunk, SwanError *err) {
+    memset(f, 0, sizeof *f);
+    f->cfg = cfg;
+    f->w = w;
+    f->max_chunk = max_chunk;
+    int d = cfg->hidden_size, hd = cfg->head_dim, H = cfg->num_heads;
+    int I = cfg->intermediate_size, grp = group_size(cfg);
+    size_t C = (size_t)max_chunk;
+    f->qkv_width = (H + 2 * cfg->num_kv_heads) * hd;
+    f->xn = malloc(sizeof(float) * C * d);
+    f->qkv = malloc(sizeof(float) * C * f->qkv_width);
+    f->att = malloc(sizeof(float) * C * H * hd);
+    f->proj = malloc(sizeof(float) * C * d);
+    f->gate_up = malloc(sizeof(float) * C * 2 * I);
+    f->act = malloc(sizeof(float) * C * I);
+    f->qgroup = malloc(sizeof(float) * C * grp * hd);
+    f->scores = malloc(sizeof(float) * attn_scratch_floats(grp));
+    int acc_rc = attn_acc_init(&f->acc, max_chunk * grp, hd);
+    int rope_rc = rope_table_init(&f->rope, hd, cfg->rope_theta, max_chunk);
+    if (!f->xn || !f->qkv || !f->att || !f->proj || !f->gate_up || !f->act ||
+        !f->qgroup || !f->scores || acc_rc != 0 || rope_rc != 0) {
+        forward_free(f);
+        return swan_error_set(err, "out of memory allocating forward scratch for chunk %d", max_chunk);
+    }
+    return 0;
+}
+
+void forward_free(Forward *f) {
+    free(f->xn);
+    free(f->qkv);
+    free(f->att);
+    free(f->proj);
+    free(f->gate_up);
+    free(f->act);
+    free(f->qgroup);
+    free(f->scores);
+    attn_acc_free(&f->acc);
+    rope_table_free(&f->rope);
+    memset(f, 0, sizeof *f);
+}
+
+int doc_caches_init(DocCaches *dc, const SwanConfig *cfg, int layer_begin,
+                    int layer_end, SwanError *err) {
+    dc->layer_begin = layer_begin;
+    dc->layer_end = layer_end;
+    dc->pos = 0;
+    dc->caches = calloc((size_t)(layer_end - layer_begin) + 1, sizeof *dc->caches);
+    if (!dc->caches) return swan_error_set(err, "out of memory allocating K/V caches");
+    int width = cfg->num_kv_heads * cfg->head_dim;
+    for (int l = layer_begin; l < layer_end; l++) {
+        long window = cfg->layer_kind[l] == LAYER_WINDOW ? cfg->sliding_window : 0;
+        kv_cache_init(&dc->caches[l - layer_begin], width, window);
+    }
+    return 0;
+}
+
+void doc_caches_free(DocCaches *dc) {
+    if (!dc->caches) return;
+    for (int l = dc->layer_begin; l < dc->layer_end; l++)
+        kv_cache_free(&dc->caches[l - dc->layer_begin]);
+    free(dc->caches);
+    dc->caches = NULL;
+}
+
+size_t doc_caches_bytes(const DocCaches *dc, const SwanConfig *cfg, LayerKind kind) {
+    size_t total = 0;
+    for (int l = dc->layer_begin; l < dc->layer_end; l++)
+        if (cfg->layer_kind[l] == kind) total += kv_cache_bytes(&dc->caches[l - dc->layer_begin]);
+    return total;
+}
+
+void forward_embed(const Forward *f, const int *tokens, int n, float *x) {
+    int d = f->cfg->hidden_size;
+    for (int t = 0; t < n; t++)
+        memcpy(x + (size_t)t * d, f->w->embed + (size_t)tokens[t] * d, sizeof(float) * d);
+}
+
+float forward_logit_scale(const SwanConfig *cfg, int layer, long pos) {
+    double scale = 1.0 / sqrt((double)cfg->head_dim);
+    if (cfg->layer_kind[layer] == LAYER_GLOBAL && !cfg->layer_rope[layer])
+        scale *= swan_config_attn_scale(cfg, pos);
+    return (float)scale;
+}
+
+/* Copies the queries of KV group g into rows t * grp + i of dst, scaled per token. */
+static void gather_group_queries(const Forward *f, int layer, int g, int n, long pos0, float *dst) {
+    const SwanConfig *cfg = f->cfg;
+    int hd = cfg->head_dim, grp = group_size(cfg);
+    for (int t = 0; t < n; t++) {
+        float scale = forward_logit_scale(cfg, layer, pos0 + t);
+        const float *src = f->qkv + (size_t)t * f->qkv_width + (size_t)g * grp * hd;
+        float *row = dst + (size_t)t * grp * hd;
+        for (int i = 0; i < grp * hd; i++) row[i] = src[i] * scale;
+    }
+}
+
+void forward_scaled_queries(const Forward *f, int layer, int n, long pos0, float *dst) {
+    const SwanConfig *cfg = f->cfg;
+    size_t group_floats = (size_t)n * group_size(cfg) * cfg->head_dim;
+    for (int g = 0; g < cfg->num_kv_heads; g++)
+        gather_group_queries(f, layer, g, n, pos0, dst + g * group_floats);
+}
+
+/* Attention of the chunk's queries over the layer's cache (earlier chunks)
+ * and over the chunk's own keys, written to f->att. */
+static void attend_chunk(Forward *f, int layer, const KvCache *cache, int n, long pos0) {
+    const SwanConfig *cfg = f->cfg;
+    int hd = cfg->head_dim, H = cfg->num_heads, KV = cfg->num_kv_heads, grp = group_size(cfg);
+    long window = cfg->layer_kind[layer] == LAYER_WINDOW ? cfg->sliding_window : 0;
+    for (int g = 0; g < KV; g++) {
+        gather_group_queries(f, layer, g, n, pos0, f->qgroup);
+        AttnQueries q = {f->qgroup, n, grp, hd, pos0, window};
+        attn_acc_reset(&f->acc, n * grp);
+        long nseg = kv_cache_nsegments(cache);
+        for (long s = 0; s < nseg; s++) {
+            KvSegment seg = kv_cache_segment(cache, s);
+            seg.k += (size_t)g * hd; /* rows hold every KV head: pick this group's */
+            seg.v += (size_t)g * hd;
+            attn_accumulate(&f->acc, &q, &seg, f->scores);
+        }
+        KvSegment fresh = {f->qkv + (size_t)(H + g) * hd, f->qkv + (size_t)(H + KV + g) * hd,
+                           f->qkv_width, pos0, n};
+        attn_accumulate(&f->acc, &q, &fresh, f->scores);
+        attn_finish(&f->acc, n, grp, f->att + (size_t)g * grp * hd, H * hd);
+    }
+}
+
+static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n, long pos0,
+                         SwanError *err) {
+    const SwanConfig *cfg = f->cfg;
+    const LayerWeights *lw = &f->w->layers[layer - f->w->layer_begin];
+    int d = cfg->hidden_size, hd = cfg->head_dim, H = cfg->num_heads, KV = cfg->num_kv_heads;
+    int I = cfg->intermediate_size;
+
+    rmsnorm_rows(f->xn, x, lw->attn_norm, n, d, cfg->rms_norm_eps);
+    matmul_wt(f->qkv, f->xn, lw->wqkv, n, d, f->qkv_width);
+    if (cfg->layer_rope[layer]) {
+        rope_apply(&f->rope, f->qkv, n, f->qkv_width, H);
+        rope_apply(&f->rope, f->qkv + (size_t)H * hd, n, f->qkv_width, KV);
+    }
+    if (f->global_attention && cfg->layer_kind[layer] == LAYER_GLOBAL) {
+        if (f->global_attention(f->global_ctx, f, layer, cache, n, pos0, err) != 0) return -1;
+    } else {
+        attend_chunk(f, layer, cache, n, pos0);
+        if (kv_cache_append(cache, f->qkv + (size_t)H * hd, f->qkv + (size_t)(H + KV) * hd,
+                            f->qkv_width, pos0, n) != 0)
+            return swan_error_set(err, "out of memory growing the K/V cache of layer %d at position %ld",
+                                  layer, pos0);
+    }
+    matmul_wt(f->proj, f->att, lw->wo, n, H * hd, d);
+    add_inplace(x, f->proj, (size_t)n * d);
+
+    rmsnorm_rows(f->xn, x, lw->mlp_norm, n, d, cfg->rms_norm_eps);
+    matmul_wt(f->gate_up, f->xn, lw->w_gate_up, n, d, 2 * I);
+    swiglu_rows(f->act, f->gate_up, n, I);
+    matmul_wt(f->proj, f->act, lw->w_down, n, I, d);
+    add_inplace(x, f->proj, (size_t)n * d);
+    return 0;
+}
+
+int forward_layers(Forward *f, DocCaches *dc, float *x, int n, SwanError *err) {
+    if (n <= 0) return 0;
+    if (n > f->max_chunk)
+        return swan_error_set(err, "chunk of %d tokens exceeds the engine's maximum of %d", n, f->max_chunk);
+    long pos0 = dc->pos;
+    rope_table_fill(&f->rope, pos0, n);
+    for (int l = dc->layer_begin; l < dc->layer_end; l++)
+        if (layer_forward(f, l, &dc->caches[l - dc->layer_begin], x, n, pos0, err) != 0) return -1;
+    dc->pos += n;
+    return 0;
+}

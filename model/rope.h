@@ -1,0 +1,28 @@
+/* Rotary position encoding, rotate-half convention (Hugging Face Llama):
+ * for i < hd/2, (x_i, x_{i+hd/2}) is rotated by the angle p * theta^(-2i/hd).
+ * Angles are formed in double: at p ~ 1e5 an f32 angle is off by ~1e-2 rad,
+ * which a long document would see as noise in every window layer. */
+#ifndef SWAN_ROPE_H
+#define SWAN_ROPE_H
+
+typedef struct {
+    int head_dim;
+    double theta;
+    int rows;        /* positions currently in the table */
+    int cap;         /* positions allocated */
+    double *inv_freq; /* [head_dim / 2], owned */
+    float *cos_sin;  /* [cap][head_dim]: cos of each pair, then sin; owned */
+} RopeTable;
+
+int rope_table_init(RopeTable *t, int head_dim, double theta, int max_rows);
+void rope_table_free(RopeTable *t);
+
+/* Fills the table for positions pos0 .. pos0 + n - 1 (n <= cap). */
+void rope_table_fill(RopeTable *t, long pos0, int n);
+
+/* Rotates nheads heads of each of n rows in place; row r's heads start at
+ * x + r * row_stride, head h at + h * head_dim; row r has position pos0 + r
+ * of the table. */
+void rope_apply(const RopeTable *t, float *x, int n, int row_stride, int nheads);
+
+#endif

@@ -1,0 +1,195 @@
+#include "wire.h"
+
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+_Static_assert(sizeof(MPI_Request) <= sizeof(((WirePending *)0)->request),
+               "WirePending too small for an MPI_Request");
+
+static const char *body_name(Swan__Envelope__BodyCase c) {
+    switch (c) {
+    case SWAN__ENVELOPE__BODY_SETUP: return "Setup";
+    case SWAN__ENVELOPE__BODY_READY: return "Ready";
+    case SWAN__ENVELOPE__BODY_DOC_START: return "DocStart";
+    case SWAN__ENVELOPE__BODY_DOC_END: return "DocEnd";
+    case SWAN__ENVELOPE__BODY_ACTIVATION: return "Activation";
+    case SWAN__ENVELOPE__BODY_SHARD_WORK: return "ShardWork";
+    case SWAN__ENVELOPE__BODY_SHARD_PARTIAL: return "ShardPartial";
+    case SWAN__ENVELOPE__BODY_CHUNK_RESULT: return "ChunkResult";
+    case SWAN__ENVELOPE__BODY_ERROR: return "Error";
+    case SWAN__ENVELOPE__BODY_SHUTDOWN: return "Shutdown";
+    case SWAN__ENVELOPE__BODY_DOC_STATS: return "DocStats";
+    default: return "nothing";
+    }
+}
+
+uint8_t *wire_pack(Swan__Envelope *env, size_t *len) {
+    env->version = SWAN_PROTOCOL_VERSION;
+    size_t n = swan__envelope__get_packed_size(env);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) return NULL;
+    *len = swan__envelope__pack(env, buf);
+    return buf;
+}
+
+int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, int sender,
+                Swan__Envelope **out, SwanError *err) {
+    if (len > max_frame)
+        return swan_error_set(err, "frame of %zu bytes from rank %d exceeds the limit of %zu bytes",
+                              len, sender, max_frame);
+    Swan__Envelope *env = swan__envelope__unpack(NULL, len, buf);
+    if (!env)
+        return swan_error_set(err, "malformed frame of %zu bytes from rank %d (not a swan.Envelope)",
+                              len, sender);
+    if (env->version != SWAN_PROTOCOL_VERSION) {
+        swan_error_set(err, "frame from rank %d has protocol version %u, this swan speaks %d",
+                       sender, env->version, SWAN_PROTOCOL_VERSION);
+        swan__envelope__free_unpacked(env, NULL);
+        return -1;
+    }
+    if (env->body_case == SWAN__ENVELOPE__BODY__NOT_SET) {
+        swan__envelope__free_unpacked(env, NULL);
+        return swan_error_set(err, "frame from rank %d carries no message", sender);
+    }
+    *out = env;
+    return 0;
+}
+
+void wire_idle(int *backoff_us) {
+    if (*backoff_us < 5) *backoff_us = 5;
+    struct timespec ts = {0, (long)*backoff_us * 1000};
+    nanosleep(&ts, NULL);
+    *backoff_us = *backoff_us * 2 > 1000 ? 1000 : *backoff_us * 2;
+}
+
+int wire_isend(Swan__Envelope *env, int dest, int tag, WirePending *p, SwanError *err) {
+    size_t len;
+    memset(p, 0, sizeof *p);
+    p->buf = wire_pack(env, &len);
+    if (!p->buf) return swan_error_set(err, "out of memory packing %s for rank %d", body_name(env->body_case), dest);
+    if (len > (size_t)INT32_MAX) {
+        free(p->buf);
+        p->buf = NULL;
+        return swan_error_set(err, "%s for rank %d is %zu bytes, over MPI's int count",
+                              body_name(env->body_case), dest, len);
+    }
+    MPI_Isend(p->buf, (int)len, MPI_BYTE, dest, tag, MPI_COMM_WORLD, (MPI_Request *)p->request);
+    p->request_open = 1;
+    return 0;
+}
+
+int wire_pending_done(WirePending *p) {
+    if (!p->request_open) return 1;
+    int done = 0;
+    MPI_Test((MPI_Request *)p->request, &done, MPI_STATUS_IGNORE);
+    if (!done) return 0;
+    p->request_open = 0;
+    free(p->buf);
+    p->buf = NULL;
+    return 1;
+}
+
+int wire_send(Swan__Envelope *env, int dest, int tag, SwanError *err) {
+    WirePending p;
+    if (wire_isend(env, dest, tag, &p, err) != 0) return -1;
+    int backoff = 0;
+    while (!wire_pending_done(&p)) wire_idle(&backoff);
+    return 0;
+}
+
+int wire_poll(int source, int tag, int *src_out, int *tag_out) {
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, &st);
+    if (flag) {
+        if (src_out) *src_out = st.MPI_SOURCE;
+        if (tag_out) *tag_out = st.MPI_TAG;
+    }
+    return flag;
+}
+
+void wire_wait(int source, int tag, int *src_out, int *tag_out) {
+    int backoff = 0;
+    while (!wire_poll(source, tag, src_out, tag_out)) wire_idle(&backoff);
+}
+
+int wire_recv(int src, int tag, size_t max_frame, Swan__Envelope **out, SwanError *err) {
+    MPI_Status st;
+    MPI_Probe(src, tag, MPI_COMM_WORLD, &st);
+    int count = 0;
+    MPI_Get_count(&st, MPI_BYTE, &count);
+    if (count < 0 || (size_t)count > max_frame)
+        return swan_error_set(err, "frame of %d bytes from rank %d exceeds the limit of %zu bytes",
+                              count, src, max_frame);
+    uint8_t *buf = malloc(count ? (size_t)count : 1);
+    if (!buf) return swan_error_set(err, "out of memory receiving %d bytes from rank %d", count, src);
+    MPI_Recv(buf, count, MPI_BYTE, src, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    int rc = wire_decode(buf, (size_t)count, max_frame, src, out, err);
+    free(buf);
+    return rc;
+}
+
+void wire_tensor_f32(Swan__Tensor *t, int64_t *shape_storage, int ndim, const int64_t *shape,
+                     const float *data) {
+    swan__tensor__init(t);
+    size_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        shape_storage[i] = shape[i];
+        n *= (size_t)shape[i];
+    }
+    t->n_shape = (size_t)ndim;
+    t->shape = shape_storage;
+    t->dtype = SWAN__DTYPE__DTYPE_F32;
+    t->data.len = n * sizeof(float);
+    t->data.data = (uint8_t *)data;
+}
+
+int wire_tensor_check(const Swan__Tensor *t, int ndim, const int64_t *shape, int sender,
+                      const char *what, SwanError *err) {
+    if (!t) return swan_error_set(err, "%s from rank %d is missing", what, sender);
+    if (t->dtype != SWAN__DTYPE__DTYPE_F32 && t->dtype != SWAN__DTYPE__DTYPE_BF16)
+        return swan_error_set(err, "%s from rank %d has unknown dtype %d", what, sender, (int)t->dtype);
+    int shape_ok = t->n_shape == (size_t)ndim;
+    size_t n = 1;
+    for (int i = 0; shape_ok && i < ndim; i++) {
+        shape_ok = t->shape[i] == shape[i];
+        n *= (size_t)shape[i];
+    }
+    if (!shape_ok) {
+        char want[96] = "", got[96] = "";
+        for (int i = 0; i < ndim; i++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", i ? "," : "", (long long)shape[i]);
+        for (size_t i = 0; i < t->n_shape && i < 8; i++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", i ? "," : "", (long long)t->shape[i]);
+        return swan_error_set(err, "%s from rank %d has shape [%s], expected [%s]", what, sender, got, want);
+    }
+    size_t width = t->dtype == SWAN__DTYPE__DTYPE_F32 ? 4 : 2;
+    if (t->data.len != n * width)
+        return swan_error_set(err, "%s from rank %d carries %zu bytes, its shape needs %zu", what,
+                              sender, t->data.len, n * width);
+    return 0;
+}
+
+void wire_tensor_read(const Swan__Tensor *t, float *dst) {
+    size_t n = t->data.len / (t->dtype == SWAN__DTYPE__DTYPE_F32 ? 4 : 2);
+    if (t->dtype == SWAN__DTYPE__DTYPE_F32) {
+        memcpy(dst, t->data.data, n * sizeof(float));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits = (uint32_t)t->data.data[2 * i] << 16 | (uint32_t)t->data.data[2 * i + 1] << 24;
+        memcpy(&dst[i], &bits, sizeof bits);
+    }
+}
+
+void wire_fatal(const char *msg) {
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    fprintf(stderr, "swan: error: rank %d: %s\n", rank, msg);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    exit(1);
+}

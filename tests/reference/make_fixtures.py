@@ -1,0 +1,356 @@
+#!/usr/bin/python3
+"""Deterministic generator of the golden fixtures in tests/fixtures/.
+
+Each case: a tiny random SWAN-GPT model (config.json + safetensors, single or
+sharded), a document (doc.bin, one byte = one token id) and the expected
+per-token NLL (expected_nll.f64, little-endian float64, n-1 values) computed by
+swan_ref.py on the weights as stored in the file (after dtype rounding).
+
+Run:  /usr/bin/python3 tests/reference/make_fixtures.py [OUT_DIR]
+"""
+import copy
+import json
+import os
+import shutil
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import swan_ref  # noqa: E402
+
+S, N = "sliding_attention", "full_attention"
+BIG_WINDOW = 1073741824  # 2^30
+
+# name, model seed, doc seed, dims, layer pattern, window, training length,
+# scaling alpha (None = key absent), tied, dtype, shards, doc length, theta,
+# no_rope_layers (None = key absent)
+CASES = [
+    dict(name="sssn_mha_f32_scaled", seed=1, V=272, d=32, H=4, KV=4, hd=8, I=64,
+         pattern=[S, S, S, N], w=7, L=32, alpha=1.0, tied=False, dtype="F32",
+         shards=1, n=400, theta=10000.0),
+    dict(name="sssn_mha_f32_unscaled", twin_of="sssn_mha_f32_scaled", alpha=None),
+    dict(name="nsss_gqa_bf16_w1_scaled", seed=2, V=300, d=48, H=6, KV=2, hd=8, I=96,
+         pattern=[N, S, S, S], w=1, L=48, alpha=2.0, tied=True, dtype="BF16",
+         shards=1, n=500, theta=500.0),
+    dict(name="nsss_gqa_bf16_w1_alpha0", twin_of="nsss_gqa_bf16_w1_scaled", alpha=0.0),
+    dict(name="sssns_hd16_f16_shard3", seed=3, V=320, d=40, H=4, KV=2, hd=16, I=80,
+         pattern=[S, S, S, N, S], w=BIG_WINDOW, L=32, alpha=0.5, tied=False,
+         dtype="F16", shards=3, n=350, theta=10000.0),
+    dict(name="sssn_gqa8_hd6_f32_w2000_shard2", seed=4, V=256, d=48, H=8, KV=2, hd=6,
+         I=96, pattern=[S, S, S, N], w=2000, L=64, alpha=1.5, tied=False, dtype="F32",
+         shards=2, n=600, theta=10000.0, no_rope=[1, 1, 1, 0]),
+    dict(name="global_nope_f16_hd24_scaled", seed=5, V=264, d=32, H=2, KV=1, hd=24,
+         I=64, pattern=[N, N, N], w=16, L=32, alpha=1.0, tied=True, dtype="F16",
+         shards=1, n=300, theta=10000.0),
+    dict(name="global_nope_f16_hd24_unscaled", twin_of="global_nope_f16_hd24_scaled",
+         alpha=None),
+    dict(name="all_window_bf16", seed=6, V=256, d=32, H=4, KV=2, hd=8, I=64,
+         pattern=[S, S, S], w=7, L=32, alpha=1.0, tied=False, dtype="BF16",
+         shards=1, n=300, theta=10000.0),
+    dict(name="baseline_rope_f32", seed=7, V=256, d=32, H=4, KV=4, hd=8, I=64,
+         pattern=[N, N, N], w=32, L=32, alpha=1.0, tied=True, dtype="F32",
+         shards=1, n=300, theta=10000.0, no_rope=[1, 1, 1]),
+    dict(name="mixed_override_f32", seed=8, V=288, d=32, H=4, KV=1, hd=8, I=64,
+         pattern=[N, S, S, N], w=5, L=32, alpha=1.0, tied=False, dtype="F32",
+         shards=1, n=300, theta=10000.0, no_rope=[1, 0, 1, 0]),
+    dict(name="long4096", seed=9, V=256, d=32, H=4, KV=2, hd=8, I=64,
+         pattern=[S, S, S, N], w=16, L=64, alpha=1.0, tied=False, dtype="F32",
+         shards=1, n=4096, theta=10000.0),
+]
+
+
+def resolve_cases():
+    by_name = {}
+    out = []
+    for c in CASES:
+        if "twin_of" in c:
+            base = copy.deepcopy(by_name[c["twin_of"]])
+            base.update({k: v for k, v in c.items()})
+            c = base
+        else:
+            c = dict(c)
+        c.setdefault("no_rope", None)
+        by_name[c["name"]] = c
+        out.append(c)
+    return out
+
+
+# ---------------------------------------------------------------- config
+
+def make_config(c):
+    cfg = {
+        "vocab_size": c["V"],
+        "hidden_size": c["d"],
+        "intermediate_size": c["I"],
+        "num_hidden_layers": len(c["pattern"]),
+        "num_attention_heads": c["H"],
+        "num_key_value_heads": c["KV"],
+        "head_dim": c["hd"],
+        "rms_norm_eps": 1e-5,
+        "rope_theta": c["theta"],
+        "sliding_window": c["w"],
+        "layer_types": list(c["pattern"]),
+        "tie_word_embeddings": c["tied"],
+        "max_position_embeddings": c["L"],
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+    }
+    if c["alpha"] is not None:
+        cfg["swan_attn_scaling"] = {"type": "log", "train_len": c["L"], "alpha": c["alpha"]}
+    if c["no_rope"] is not None:
+        cfg["no_rope_layers"] = list(c["no_rope"])
+    return cfg
+
+
+# ---------------------------------------------------------------- weights
+
+def make_weights(c):
+    """Ordered list of (name, float32 array). Scales chosen for sharp attention."""
+    rng = np.random.default_rng(1000 + c["seed"])
+    V, d, H, KV, hd, I = c["V"], c["d"], c["H"], c["KV"], c["hd"], c["I"]
+
+    def normal(shape, std):
+        return (rng.standard_normal(shape) * std).astype(np.float32)
+
+    def gain_vec():
+        return rng.uniform(0.8, 1.2, size=(d,)).astype(np.float32)
+
+    ws = [("model.embed_tokens.weight", normal((V, d), 1.0))]
+    for i in range(len(c["pattern"])):
+        p = f"model.layers.{i}."
+        ws += [
+            (p + "input_layernorm.weight", gain_vec()),
+            (p + "self_attn.q_proj.weight", normal((H * hd, d), 2.0 / np.sqrt(d))),
+            (p + "self_attn.k_proj.weight", normal((KV * hd, d), 2.0 / np.sqrt(d))),
+            (p + "self_attn.v_proj.weight", normal((KV * hd, d), 1.5 / np.sqrt(d))),
+            (p + "self_attn.o_proj.weight", normal((d, H * hd), 1.5 / np.sqrt(H * hd))),
+            (p + "post_attention_layernorm.weight", gain_vec()),
+            (p + "mlp.gate_proj.weight", normal((I, d), 1.5 / np.sqrt(d))),
+            (p + "mlp.up_proj.weight", normal((I, d), 1.5 / np.sqrt(d))),
+            (p + "mlp.down_proj.weight", normal((d, I), 1.5 / np.sqrt(I))),
+        ]
+    ws.append(("model.norm.weight", gain_vec()))
+    if not c["tied"]:
+        ws.append(("lm_head.weight", normal((V, d), 2.5 / np.sqrt(d))))
+    return ws
+
+
+def encode(arr32, dtype):
+    """float32 array -> little-endian bytes in dtype (round to nearest even)."""
+    a = np.ascontiguousarray(arr32, dtype=np.float32)
+    if dtype == "F32":
+        return a.astype("<f4").tobytes()
+    if dtype == "F16":
+        return a.astype("<f2").tobytes()
+    if dtype == "BF16":
+        u = a.view(np.uint32).astype(np.uint64)
+        r = (u + np.uint64(0x7FFF) + ((u >> np.uint64(16)) & np.uint64(1))) >> np.uint64(16)
+        return r.astype("<u2").tobytes()
+    raise ValueError(dtype)
+
+
+def write_safetensors(path, tensors, dtype):
+    header = {"__metadata__": {"format": "pt"}}
+    blobs = []
+    off = 0
+    for name, arr in tensors:
+        b = encode(arr, dtype)
+        header[name] = {"dtype": dtype, "shape": list(arr.shape),
+                        "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    hj = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    hj += b" " * ((8 - len(hj) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(hj)))
+        f.write(hj)
+        for b in blobs:
+            f.write(b)
+    return off
+
+
+def write_model(case_dir, c, ws):
+    k = c["shards"]
+    if k == 1:
+        write_safetensors(os.path.join(case_dir, "model.safetensors"), ws, c["dtype"])
+        return
+    # contiguous groups of roughly equal size
+    sizes = [a.size for _, a in ws]
+    total = sum(sizes)
+    groups = [[] for _ in range(k)]
+    acc = 0
+    for (name, a), sz in zip(ws, sizes):
+        g = min(k - 1, int(acc * k // total))
+        groups[g].append((name, a))
+        acc += sz
+    assert all(groups), "empty shard"
+    wmap = {}
+    total_bytes = 0
+    for j, grp in enumerate(groups):
+        fname = f"model-{j + 1:05d}-of-{k:05d}.safetensors"
+        total_bytes += write_safetensors(os.path.join(case_dir, fname), grp, c["dtype"])
+        for name, _ in grp:
+            wmap[name] = fname
+    with open(os.path.join(case_dir, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": total_bytes}, "weight_map": wmap}, f, indent=1)
+        f.write("\n")
+
+
+# ---------------------------------------------------------------- documents
+
+WORDS = (b"the of and to in is that it was for on are with as his they be at one "
+         b"have this from or had by word but what some we can out other were all "
+         b"there when up use your how said an each she which do their time if").split()
+
+
+def make_doc(seed, n):
+    """Mixture of random bytes (full 0..255), text-like runs, copies of earlier
+    spans (long-range structure) and repeated-byte runs."""
+    rng = np.random.default_rng(5000 + seed)
+    doc = bytearray([0, 255])
+    while len(doc) < n:
+        kind = rng.integers(0, 4)
+        if kind == 0:
+            doc += bytes(rng.integers(0, 256, size=int(rng.integers(8, 48))).tolist())
+        elif kind == 1:
+            for _ in range(int(rng.integers(3, 12))):
+                doc += WORDS[int(rng.integers(0, len(WORDS)))] + b" "
+        elif kind == 2 and len(doc) > 64:
+            ln = int(rng.integers(8, 40))
+            st = int(rng.integers(0, len(doc) - ln))
+            doc += doc[st:st + ln]
+        else:
+            doc += bytes([int(rng.integers(0, 256))]) * int(rng.integers(2, 10))
+    return bytes(doc[:n])
+
+
+# ---------------------------------------------------------------- checks
+
+def nll_with(cfg_dict, W, tokens, **override):
+    c = dict(cfg_dict)
+    for k, v in override.items():
+        if v is None:
+            c.pop(k, None)
+        else:
+            c[k] = v
+    return swan_ref.forward_nll(swan_ref.Config(c), W, tokens)
+
+
+def maxdiff(a, b):
+    return float((a - b).abs().max())
+
+
+def main(argv):
+    t0 = time.time()
+    out_root = argv[1] if len(argv) > 1 else os.path.join(HERE, "..", "fixtures")
+    out_root = os.path.abspath(out_root)
+    os.makedirs(out_root, exist_ok=True)
+    cases = resolve_cases()
+    results = {}
+    for c in cases:
+        case_dir = os.path.join(out_root, c["name"])
+        if os.path.isdir(case_dir):
+            shutil.rmtree(case_dir)
+        os.makedirs(case_dir)
+        cfg = make_config(c)
+        with open(os.path.join(case_dir, "config.json"), "w") as f:
+            json.dump(cfg, f, indent=2)
+            f.write("\n")
+        ws = make_weights(c)
+        write_model(case_dir, c, ws)
+        doc = make_doc(c["seed"], c["n"])
+        assert max(doc) == 255 and min(doc) == 0
+        with open(os.path.join(case_dir, "doc.bin"), "wb") as f:
+            f.write(doc)
+        # expected NLL from the files as stored
+        W = swan_ref.load_weights(case_dir)
+        rcfg = swan_ref.load_config(case_dir)
+        tokens = list(doc)
+        nll = swan_ref.forward_nll(rcfg, W, tokens)
+        assert nll.shape == (len(doc) - 1,)
+        assert torch.isfinite(nll).all()
+        nll.numpy().astype("<f8").tofile(os.path.join(case_dir, "expected_nll.f64"))
+        results[c["name"]] = dict(case=c, cfg=cfg, W=W, tokens=tokens, nll=nll)
+
+        # ---- per-case sanity: a non-trivial test
+        std = float(nll.std())
+        assert std > 0.1, (c["name"], std)
+        pat = c["pattern"]
+        if S in pat and c["w"] < len(doc):
+            d = maxdiff(nll, nll_with(cfg, W, tokens, sliding_window=BIG_WINDOW))
+            assert d > 1e-3, (c["name"], "window has no effect", d)
+        if S in pat and c["w"] >= len(doc):
+            d = maxdiff(nll, nll_with(cfg, W, tokens, sliding_window=BIG_WINDOW))
+            assert d < 1e-12, (c["name"], "window > doc should equal unbounded", d)
+            d = maxdiff(nll, nll_with(cfg, W, tokens, sliding_window=len(doc)))
+            assert d < 1e-12, (c["name"], "window == doc should equal unbounded", d)
+        scaled_layers = [i for i in range(len(pat)) if rcfg.is_scaled(i)]
+        if c["alpha"]:
+            d = maxdiff(nll, nll_with(cfg, W, tokens, swan_attn_scaling=None))
+            if scaled_layers:
+                assert d > 1e-3, (c["name"], "scaling has no effect", d)
+            else:
+                assert d == 0.0, (c["name"], "scaling should not apply", d)
+        if c["no_rope"] is not None:
+            d = maxdiff(nll, nll_with(cfg, W, tokens, no_rope_layers=None))
+            default = [1 if t == S else 0 for t in pat]
+            if list(c["no_rope"]) == default:
+                assert d == 0.0, (c["name"], d)
+            else:
+                assert d > 1e-3, (c["name"], "no_rope_layers override has no effect", d)
+        if N in pat and not all(rcfg.rope):
+            # NoPE global layers see the whole past: global attention matters
+            d = maxdiff(nll, nll_with(cfg, W, tokens,
+                                      layer_types=[S] * len(pat), sliding_window=8,
+                                      no_rope_layers=[int(r) for r in rcfg.rope]))
+            assert d > 1e-3, (c["name"], "global layers look local", d)
+
+    # ---- twin checks: scaling on vs off on otherwise identical models
+    for c in cases:
+        if "twin_of" not in c:
+            continue
+        a = results[c["twin_of"]]
+        b = results[c["name"]]
+        assert a["tokens"] == b["tokens"]
+        for k in a["W"]:
+            assert torch.equal(a["W"][k], b["W"][k])
+        L = a["case"]["L"]
+        d_all = maxdiff(a["nll"], b["nll"])
+        d_pre = maxdiff(a["nll"][:L], b["nll"][:L])  # s(p) = 1 for p < L
+        assert d_all > 1e-3, (c["name"], d_all)
+        assert d_pre == 0.0, (c["name"], d_pre)
+
+    with open(os.path.join(out_root, "cases.txt"), "w") as f:
+        for c in cases:
+            f.write(c["name"] + "\n")
+
+    # ---- report
+    total = 0
+    for root, _, files in os.walk(out_root):
+        for fn in files:
+            total += os.path.getsize(os.path.join(root, fn))
+    print(f"{'case':34s} {'dtype':5s} {'sh':>2s} {'d':>3s} {'H/KV/hd':>8s} {'pattern':8s} "
+          f"{'rope':8s} {'w':>10s} {'L':>3s} {'alpha':>5s} {'tied':>4s} {'n':>5s} "
+          f"{'mean':>7s} {'std':>6s}")
+    for c in cases:
+        r = results[c["name"]]
+        rc = swan_ref.Config(r["cfg"])
+        pat = "".join("S" if t == S else "N" for t in c["pattern"])
+        rope = "".join("1" if x else "0" for x in rc.rope)
+        alpha = "-" if c["alpha"] is None else f"{c['alpha']:g}"
+        print(f"{c['name']:34s} {c['dtype']:5s} {c['shards']:2d} {c['d']:3d} "
+              f"{c['H']}/{c['KV']}/{c['hd']:<4d} {pat:8s} {rope:8s} {c['w']:10d} {c['L']:3d} "
+              f"{alpha:>5s} {'y' if c['tied'] else 'n':>4s} {c['n']:5d} "
+              f"{float(r['nll'].mean()):7.3f} {float(r['nll'].std()):6.3f}")
+    print(f"total size {total} bytes; {time.time() - t0:.1f} s")
+    assert total < 4 * 1024 * 1024, total
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,290 @@
+// Makes the tokenizer reference fixtures with Hugging Face's own `tokenizers`
+// (npm package, Rust core with prebuilt binaries): trains a GPT-2-style and a
+// Llama-3-style byte-level BPE on the books, saves their tokenizer.json, and
+// records the reference ids for the books, a Unicode sweep and nasty strings.
+// See README.md in this directory for how to run it. Output is deterministic.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const tk = require('tokenizers');
+
+const HERE = __dirname;
+const BOOKS = process.argv[2] || path.join(HERE, '..', '..', '..', 'shared', 'data', 'books');
+const HELD_OUT = 'pg2600.txt'; // War and Peace: never trained on
+const FULL_IDS = ['pg11.txt', 'pg5200.txt']; // books whose ids are committed in full
+const VOCAB = 4096;
+
+const GPT2_RE = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+const LLAMA3_RE = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+// Added tokens: specials (matched on the raw text), one with lstrip/rstrip,
+// and a non-special one that occurs in the books (matched after the specials).
+const STYLES = {
+    gpt2style: {
+        preTokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+        ignoreMerges: false,
+        mergesAsPairs: false,
+        added: [
+            { content: '<|endoftext|>', special: true },
+            { content: '<mask>', special: true, lstrip: true },
+            { content: 'Mr.', special: false },
+        ],
+    },
+    llama3style: {
+        preTokenizer: {
+            type: 'Sequence',
+            pretokenizers: [
+                { type: 'Split', pattern: { Regex: LLAMA3_RE }, behavior: 'Isolated', invert: false },
+                { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+            ],
+        },
+        ignoreMerges: true,
+        mergesAsPairs: true,
+        added: [
+            { content: '<|begin_of_text|>', special: true },
+            { content: '<|end_of_text|>', special: true },
+            { content: '<|eot_id|>', special: true, rstrip: true },
+            { content: 'Mrs.', special: false },
+        ],
+    },
+};
+
+// GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to
+// U+0100 upwards in byte order.
+function byteChars() {
+    const chars = new Array(256);
+    let next = 256;
+    for (let b = 0; b < 256; b++) {
+        const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || b >= 0xae;
+        chars[b] = String.fromCodePoint(printable ? b : next++);
+    }
+    return chars;
+}
+
+function tokenizerJson(style, vocab, merges, added) {
+    return {
+        version: '1.0',
+        truncation: null,
+        padding: null,
+        added_tokens: added,
+        normalizer: null,
+        pre_tokenizer: style.preTokenizer,
+        post_processor: null,
+        decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+        model: {
+            type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null,
+            end_of_word_suffix: null, fuse_unk: false, byte_fallback: false,
+            ignore_merges: style.ignoreMerges, vocab, merges,
+        },
+    };
+}
+
+// The node binding trains with the model's default BpeTrainer (vocab 30000,
+// no way to pass options), so train that and keep the first merges: BPE
+// training is greedy, so a prefix of its merges is what a smaller run learns.
+function train(name, style, files) {
+    const seed = tk.Tokenizer.fromString(JSON.stringify(tokenizerJson(style, {}, [], [])));
+    seed.train(files);
+    const tmp = path.join(os.tmpdir(), `swan-train-${name}.json`);
+    seed.save(tmp);
+    const trained = JSON.parse(fs.readFileSync(tmp, 'utf8'));
+    fs.unlinkSync(tmp);
+    const pairs = trained.model.merges.map((m) => (Array.isArray(m) ? m : m.split(' ')));
+
+    // Ids: the 256 byte tokens by byte value, then merge results in merge order.
+    const vocab = {};
+    let nextId = 0;
+    for (const c of byteChars()) vocab[c] = nextId++;
+    const merges = [];
+    const modelSize = VOCAB - style.added.length;
+    for (const [a, b] of pairs) {
+        if (!(a + b in vocab)) {
+            if (nextId === modelSize) break;
+            vocab[a + b] = nextId++;
+        }
+        merges.push(style.mergesAsPairs ? [a, b] : `${a} ${b}`);
+    }
+    const added = style.added.map((t, i) => ({
+        id: modelSize + i, content: t.content, single_word: false, lstrip: !!t.lstrip,
+        rstrip: !!t.rstrip, normalized: !t.special, special: t.special,
+    }));
+    return tokenizerJson(style, vocab, merges, added);
+}
+
+// FNV-1a 64 of the ids as little-endian uint32: what the C test recomputes.
+function fnv64(ids) {
+    let hi = 0xcbf29ce4, lo = 0x84222325; // offset basis, as two 32-bit halves
+    for (const id of ids) {
+        for (let k = 0; k < 4; k++) {
+            lo ^= (id >>> (8 * k)) & 0xff;
+            // multiply by the prime 0x100000001b3 = 2^40 + 0x1b3, mod 2^64
+            const l0 = lo & 0xffff, l1 = lo >>> 16;
+            const p0 = l0 * 0x1b3, p1 = l1 * 0x1b3;
+            const nlo = (p0 + ((p1 & 0xffff) << 16)) >>> 0;
+            const carry = Math.floor((p0 + (p1 & 0xffff) * 65536) / 4294967296);
+            hi = (Math.imul(hi, 0x1b3) + (p1 >>> 16) + carry + (lo << 8)) >>> 0;
+            lo = nlo;
+        }
+    }
+    return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}
+
+function fnv64Bytes(buf) {
+    let h = 0xcbf29ce484222325n;
+    for (const b of buf) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+    return h.toString(16).padStart(16, '0');
+}
+
+function u32(ids) {
+    const buf = Buffer.alloc(4 * ids.length);
+    ids.forEach((id, i) => buf.writeUInt32LE(id, 4 * i));
+    return buf;
+}
+
+async function encode(tok, text) {
+    const enc = await tok.encode(text, null, { addSpecialTokens: false });
+    return enc.getIds();
+}
+
+// The Unicode sweep: every code point of the fully used planes (0-3, 14) and
+// the first and last block of the others, in blocks of 4096, each code point
+// in contexts that expose its class. tokenizer_test.c builds the same text.
+function sweepBlocks() {
+    const blocks = [];
+    for (let plane = 0; plane <= 16; plane++) {
+        const full = plane <= 3 || plane === 14;
+        for (let b = 0; b < 16; b++)
+            if (full || b === 0 || b === 15) blocks.push(plane * 0x10000 + b * 0x1000);
+    }
+    return blocks;
+}
+
+function sweepText(base) {
+    const parts = [];
+    for (let cp = base; cp < base + 0x1000; cp++) {
+        if (cp >= 0xd800 && cp <= 0xdfff) continue;
+        const c = String.fromCodePoint(cp);
+        parts.push('a' + c + '1' + c + ' ' + c + '!' + c + '\n');
+    }
+    return parts.join('');
+}
+
+// Deterministic PRNG (mulberry32) for the random strings.
+function rng(seed) {
+    return () => {
+        seed = (seed + 0x6d2b79f5) >>> 0;
+        let t = seed;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+function nastyStrings() {
+    const s = [];
+    const add = (name, text) => s.push({ name, text });
+    add('empty', '');
+    add('hello', 'Hello world');
+    add('contractions', "I'm sure he's here; they're, we've, I'll, he'd, it's, don't, can't");
+    add('contractions_upper', "I'M SURE HE'S HERE; THEY'RE, WE'VE, I'LL, HE'D, IT'S, DON'T 'S 'T 'Re 'vE 'Ll 'lL 'D 'M");
+    add('contractions_odd', "''s 's' x's 'sss 'll' '' ' 'ſ 'K 'st ’s rock'n'roll O'Neill's 'S's'S");
+    add('cjk', '日本語のテキスト、中文字符。한국어 텍스트 𠀀𠀁𪜀 漢字かなカナ');
+    add('combining', 'e\u0301 a\u0308\u0323 Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇ \u0301start x\u20dd');
+    add('emoji', '👍🏽 👨‍👩‍👧‍👦 🇯🇵🇫🇷 ❤️ 😀😀😀 a😀b 1😀2 🏳️‍🌈');
+    add('rtl', 'שלום עולם مرحبا بالعالم ١٢٣٤٥٦٧ ۱۲۳ \u202eevil\u202c \u200fmark');
+    add('digits', '१२३४५ ௧௨௩ ๑๒๓ 12345678 ½ ⅓ Ⅻ ²³ ①② 𝟏𝟐𝟑 ꘠꘡ 3.14159 1,000,000 $100.00 007');
+    add('spaces', 'a\u00a0b\u2000c\u2001d\u2002e\u2003f\u2004g\u2005h\u2006i\u2007j\u2008k\u2009l\u200am\u202fn\u205fo\u3000p\u1680q\u2028r\u2029s\u0085t\u000bu\u000cv\u200bw\ufeffx\u180ey');
+    add('space_runs', '  a   b \u00a0\u00a0 c\u3000\u3000d \t \t e\t\tf   ');
+    add('newlines', 'a\r\nb\n\r\nc\r\r\n\n  \n\t\r\n  x  \n\r');
+    add('newlines_punct', '!!!\n\n?.\r\n...\n x\r\n\r\n y\n\n\n');
+    add('lead_trail', '   leading and trailing   ');
+    add('only_newlines', '\n\n\n');
+    add('space_newline_space', ' \n ');
+    add('cr', '\r');
+    add('specials', '<|endoftext|>hello<|endoftext|> <|endoftext|>\n<|begin_of_text|>x<|end_of_text|>');
+    add('specials_partial', '<|endoftext| <|endoftext<|endoftext|>|> <|begin_of_text <|eot_id|');
+    add('specials_strip', 'a   <mask>  b <mask><mask>\n<mask> x<|eot_id|>   \n y <|eot_id|><|eot_id|>\t\u00a0z');
+    add('added_plain', 'Mr. Darcy and Mrs. Bennet; Mr.Mr. Mrs.Mr. MMr. mr. MR.');
+    add('long_a', 'a'.repeat(5000));
+    add('long_space', ' '.repeat(3000) + 'x');
+    add('long_bang', '!'.repeat(3000));
+    add('long_digits', '1'.repeat(1001));
+    add('long_newlines', '\n'.repeat(2000));
+    add('long_ab', 'ab'.repeat(2000));
+    add('long_emoji', '😀'.repeat(500));
+    add('long_e_acute', 'é'.repeat(1000));
+    add('mixed', 'Hello123world abcабвαβγ123١٢٣ x1y2z3 ΑΒΓ αβγ ДЖЗ');
+    add('controls', '\u0000\u0001\u0002\u001b[31m red\u007f \u001c\u001d\u001e\u001f x');
+    add('ascii', Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join(''));
+    add('bytelevel_lookalikes', 'ĠĊ Ġhello ĉ ġ Ā ÿ ¡ ¬ ®');
+    add('noncharacters', '\ufffe\uffff\u{10ffff} \u{fdd0} \ufffd \u{e0001}\u{e0041}');
+    add('math_letters', '𝐀𝐁𝐂 𝒜𝒷 𝔸𝕓 ℌℑ ℵ ∑∫ ≤≥');
+    add('case', 'İı ß ẞ ﬁ ﬀ ǅ ǈ Σσς');
+    add('indic_thai', 'नमस्ते दुनिया สวัสดีครับ ສະບາຍດີ ཀ་ཁ་');
+    add('quotes', '"Hello," she said. \u201cHi\u201d \u2018there\u2019 \u00abquote\u00bb --- \u2014 \u2026');
+    add('tabs_words', '\tword\t\tword2 \t x');
+    add('unicode16', '\u{11F04}\u{31350}\u{2EBF0}\u{10D50}\u{16D43} \u{10940}\u{323B0}');
+    // Random strings from a pool of characters of every class.
+    const pool = [...'aZé ß日ñ0９١½Ⅻ \t\n\r\u00a0\u3000\u2028\u0085!?.,\'"-_<>|😀👍🏽\u0301\u200d🇯🇵ſKsStTdDmMlLrReEvV'];
+    const pieces = ["'s", "'LL", '<|endoftext|>', '<mask>', '<|eot_id|>', 'Mr.', 'Mrs.', '<|begin_of_text|>', '   ', '\r\n'];
+    const rand = rng(20250401);
+    for (let k = 0; k < 300; k++) {
+        const len = Math.floor(rand() * 40);
+        let text = '';
+        for (let i = 0; i < len; i++)
+            text += rand() < 0.1 ? pieces[Math.floor(rand() * pieces.length)] : pool[Math.floor(rand() * pool.length)];
+        add(`random_${k}`, text);
+    }
+    return s;
+}
+
+async function main() {
+    const books = fs.readdirSync(BOOKS).filter((f) => f.endsWith('.txt')).sort();
+    if (!books.length) throw new Error(`${BOOKS}: no books`);
+    const trainFiles = books.filter((f) => f !== HELD_OUT).map((f) => path.join(BOOKS, f));
+    const nasty = nastyStrings();
+    const bookLines = ['# style book bytes fnv64(bytes) tokens fnv64(ids as u32le)'];
+    const sweepLines = ['# style block_start tokens fnv64(ids as u32le)'];
+    const cases = nasty.map((c) => ({ name: c.name, text_hex: Buffer.from(c.text, 'utf8').toString('hex') }));
+    const sample = nasty.filter((c) => !c.name.startsWith('random_')).map((c) => c.text).join('\n');
+    fs.writeFileSync(path.join(HERE, 'sample.txt'), sample);
+
+    for (const [name, style] of Object.entries(STYLES)) {
+        const dir = path.join(HERE, name);
+        fs.mkdirSync(dir, { recursive: true });
+        const file = path.join(dir, 'tokenizer.json');
+        fs.writeFileSync(file, JSON.stringify(train(name, style, trainFiles), null, 1) + '\n');
+        const tok = tk.Tokenizer.fromFile(file);
+        for (const t of style.added)
+            if (tok.tokenToId(t.content) !== VOCAB - style.added.length + style.added.indexOf(t))
+                throw new Error(`${name}: added token ${t.content} got another id`);
+
+        for (const book of books) {
+            const bytes = fs.readFileSync(path.join(BOOKS, book));
+            const ids = await encode(tok, bytes.toString('utf8'));
+            bookLines.push(`${name} ${book} ${bytes.length} ${fnv64Bytes(bytes)} ${ids.length} ${fnv64(ids)}`);
+            if (FULL_IDS.includes(book)) fs.writeFileSync(path.join(dir, book.replace('.txt', '.u32')), u32(ids));
+        }
+        for (const base of sweepBlocks()) {
+            const ids = await encode(tok, sweepText(base));
+            sweepLines.push(`${name} ${base.toString(16)} ${ids.length} ${fnv64(ids)}`);
+        }
+        for (let i = 0; i < nasty.length; i++) {
+            const ids = await encode(tok, nasty[i].text);
+            cases[i][name] = ids;
+            const back = await tok.decode(ids, false);
+            if (back !== nasty[i].text) cases[i][`${name}_decoded_hex`] = Buffer.from(back, 'utf8').toString('hex');
+        }
+        fs.writeFileSync(path.join(dir, 'sample.u32'), u32(await encode(tok, sample)));
+        console.log(`${name}: ${Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).model.vocab).length} model tokens`);
+    }
+    fs.writeFileSync(path.join(HERE, 'books.txt'), bookLines.join('\n') + '\n');
+    fs.writeFileSync(path.join(HERE, 'sweep.txt'), sweepLines.join('\n') + '\n');
+    fs.writeFileSync(path.join(HERE, 'nasty.json'), '[\n' + cases.map((c) => JSON.stringify(c)).join(',\n') + '\n]\n');
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
