@@ -316,11 +316,11 @@ int plan_make(const SwanConfig *cfg, const PlanRequest *req, Plan *plan, SwanErr
     return rc;
 }
 
-/* Numbers from 1e-5 to 1e6 in a narrow column without exponents. */
+/* Fixed point over the usual range so columns read at a glance. */
 static void fmt_num(char *buf, size_t n, double v) {
     if (v == 0) snprintf(buf, n, "0");
     else if (v >= 100) snprintf(buf, n, "%.0f", v);
-    else if (v >= 1) snprintf(buf, n, "%.2f", v);
+    else if (v >= 0.01) snprintf(buf, n, "%.2f", v);
     else snprintf(buf, n, "%.2g", v);
 }
 
@@ -334,7 +334,8 @@ static void print_header(const SwanConfig *cfg, const Plan *plan, FILE *out) {
             cfg->num_heads, cfg->num_kv_heads, cfg->head_dim, cfg->intermediate_size,
             cfg->vocab_size, cfg->sliding_window, cfg->tie_word_embeddings ? ", tied head" : "");
     fprintf(out, "plan: context %ld tokens, %d ranks (rank 0 coordinates, %d nodes), "
-            "%d stages\n", plan->context, node_ranks + 1, node_ranks, plan->nstages);
+            "%d stage%s\n", plan->context, node_ranks + 1, node_ranks, plan->nstages,
+            plan->nstages == 1 ? "" : "s");
 }
 
 /* s/n mark a layer whose RoPE flag differs from its kind's default. */
@@ -365,7 +366,7 @@ static void print_row(const SwanConfig *cfg, const PlanStage *st, int k, int kin
     fmt_num(wb, sizeof wb, st->weight_bytes / 1048576.0);
     fmt_num(wc, sizeof wc, st->window_cache_bytes / 1048576.0);
     fmt_num(gc, sizeof gc, st->global_cache_bytes / 1048576.0);
-    fprintf(out, "%5d  %-7s  %-7s  %-*s  %10s  %10s  %12s  %16s\n", k, ranks, layers,
+    fprintf(out, "%5d  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s\n", k, ranks, layers,
             kinds_w, kinds, fl, wb, wc, gc);
     free(kinds);
 }
@@ -378,7 +379,7 @@ void plan_print(const SwanConfig *cfg, const Plan *plan, FILE *out) {
         if (st->layer_end - st->layer_begin > kinds_w) kinds_w = st->layer_end - st->layer_begin;
         if (st->flops_per_token > plan->stages[worst].flops_per_token) worst = k;
     }
-    fprintf(out, "%5s  %-7s  %-7s  %-*s  %10s  %10s  %12s  %16s\n", "stage", "ranks",
+    fprintf(out, "%5s  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s\n", "stage", "ranks",
             "layers", kinds_w, "kinds", "GFLOP/tok", "weights MB", "window MB/doc",
             "global MB/doc/rank");
     for (int k = 0; k < plan->nstages; k++) print_row(cfg, &plan->stages[k], k, kinds_w, out);

@@ -88,8 +88,14 @@ for (let i = 0; i < rs.length; i += 3)
     lines.push('    ' + rs.slice(i, i + 3).map(([lo, hi, c]) => `{${hex(lo)}, ${hex(hi)}, ${c}}`).join(', ') + ',');
 lines.push('};');
 lines.push('');
+// Latin-1 is most of the text the tokenizer sees: answer it from a table.
+lines.push('static const uint8_t latin1[256] = {');
+for (let i = 0; i < 256; i += 32) lines.push('    ' + Array.from(cls.slice(i, i + 32)).join(', ') + ',');
+lines.push('};');
+lines.push('');
 lines.push('int swan_unicode_class(uint32_t cp);');
 lines.push('int swan_unicode_class(uint32_t cp) {');
+lines.push('    if (cp < 256) return latin1[cp];');
 lines.push('    size_t lo = 0, hi = sizeof ranges / sizeof ranges[0];');
 lines.push('    while (lo < hi) {');
 lines.push('        size_t mid = lo + (hi - lo) / 2;');

@@ -1,0 +1,55 @@
+/* Tokenizers: Hugging Face tokenizer.json byte-level BPE (GPT-2 and Llama-3
+ * style) and the plain 256-byte tokenizer. Results equal those of Hugging
+ * Face's own `tokenizers` library (encode with add_special_tokens=False,
+ * decode with skip_special_tokens=False), checked by tests/tokenizer.
+ *
+ * Supported tokenizer.json: model BPE (vocab; merges as "a b" or [a, b];
+ * ignore_merges), no normalizer, pre_tokenizer ByteLevel (add_prefix_space,
+ * use_regex = the GPT-2 split) or a Sequence of Split (the GPT-2 or Llama-3
+ * regex, Isolated, not inverted) steps ending in ByteLevel, decoder ByteLevel
+ * (or none), added tokens special or not, with lstrip/rstrip. Anything else is
+ * refused at load with "PATH: <feature> is not supported", never guessed at.
+ * The post_processor is not applied: a caller that wants BOS adds it itself.
+ *
+ * Any bytes encode. Invalid UTF-8, which the reference cannot even take, is
+ * handled by this rule: each byte that is not part of a valid UTF-8 sequence
+ * (overlong forms, surrogates and code points past U+10FFFF are invalid) is a
+ * pre-token of its own, a hard boundary for the split regexes, and encodes to
+ * its byte token; decode gives the byte back.
+ *
+ * A Tokenizer is immutable after load: encode/decode may run concurrently. */
+#ifndef SWAN_TOKENIZER_H
+#define SWAN_TOKENIZER_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+typedef struct Tokenizer Tokenizer;
+
+/* Loads a tokenizer.json. */
+int tokenizer_load(const char *path, Tokenizer **out, SwanError *err);
+
+/* The plain byte tokenizer: 256 tokens, id = byte value. */
+int tokenizer_bytes(Tokenizer **out, SwanError *err);
+
+/* Encodes len bytes of text; *ids is malloc'ed (freed by the caller, even
+ * when *n is 0). Fails only when out of memory. */
+int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len,
+                     int **ids, size_t *n, SwanError *err);
+
+/* Concatenates the tokens' bytes into a malloc'ed *bytes (NUL-terminated for
+ * convenience, not counted in *len). Fails on an id outside the vocabulary. */
+int tokenizer_decode(const Tokenizer *t, const int *ids, size_t n,
+                     unsigned char **bytes, size_t *len, SwanError *err);
+
+/* The raw bytes of one token, owned by t (for streaming a generation; a token
+ * may end in the middle of a UTF-8 character). -1 for an unknown id. */
+int tokenizer_token_bytes(const Tokenizer *t, int id, const unsigned char **bytes, size_t *len);
+
+/* One past the largest token id (ids below it may be unused: decode refuses those). */
+int tokenizer_vocab_size(const Tokenizer *t);
+
+void tokenizer_free(Tokenizer *t);
+
+#endif
