@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+#include <sys/stat.h>
+
 #include "cli.h"
 #include "kernels.h"
 #include "scorer.h"
@@ -16,6 +19,7 @@ typedef struct {
 
 static const char bench_usage[] =
     "usage: swan bench prefill [options]   (random model, about 100M parameters by default)\n"
+    "       swan bench make-model DIR [options]   (writes that random model as a MODEL_DIR)\n"
     "  --dim D (768) --layers N (12) --heads H (12) --kv-heads KV (12) --ffn I (2304)\n"
     "  --vocab V (8192) --window W (256; layers follow the pattern SSSN)\n"
     "  --chunk C (512) --tokens N (2048) --threads T (library default) --repeat R (3)\n";
@@ -32,6 +36,7 @@ static int parse_bench_options(int argc, char **argv, BenchOptions *o) {
     };
     int i = 1;
     if (argc > 1 && !strcmp(argv[1], "prefill")) i = 2;
+    if (argc > 2 && !strcmp(argv[1], "make-model")) i = 3;
     for (; i < argc; i += 2) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(bench_usage, stdout);
@@ -182,9 +187,123 @@ static void free_bench_model(SwanConfig *c, ModelWeights *w) {
     free(c->layer_rope);
 }
 
+/* Writes one tensor's header entry and returns the next data offset. */
+static size_t header_entry(cJSON *header, const char *name, long rows, long cols, size_t offset) {
+    cJSON *t = cJSON_AddObjectToObject(header, name);
+    cJSON_AddStringToObject(t, "dtype", "F32");
+    cJSON *shape = cJSON_AddArrayToObject(t, "shape");
+    cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)rows));
+    if (cols > 0) cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)cols));
+    size_t bytes = sizeof(float) * (size_t)rows * (size_t)(cols > 0 ? cols : 1);
+    cJSON *offs = cJSON_AddArrayToObject(t, "data_offsets");
+    cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)offset));
+    cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(offset + bytes)));
+    return offset + bytes;
+}
+
+typedef struct {
+    char name[96];
+    long rows, cols;
+    float scale; /* 0: a norm gain of ones */
+} TensorSpec;
+
+static int tensor_specs(const SwanConfig *c, TensorSpec *specs) {
+    long d = c->hidden_size, hd = c->head_dim, I = c->intermediate_size;
+    long H = c->num_heads, KV = c->num_kv_heads;
+    float s = 1.0f / sqrtf((float)d), sI = 1.0f / sqrtf((float)I);
+    int n = 0;
+    specs[n++] = (TensorSpec){"model.embed_tokens.weight", c->vocab_size, d, 1.0f};
+    for (int l = 0; l < c->num_layers; l++) {
+        struct { const char *part; long rows, cols; float scale; } parts[] = {
+            {"input_layernorm", d, 0, 0}, {"self_attn.q_proj", H * hd, d, s},
+            {"self_attn.k_proj", KV * hd, d, s}, {"self_attn.v_proj", KV * hd, d, s},
+            {"self_attn.o_proj", d, H * hd, s}, {"post_attention_layernorm", d, 0, 0},
+            {"mlp.gate_proj", I, d, s}, {"mlp.up_proj", I, d, s}, {"mlp.down_proj", d, I, sI},
+        };
+        for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+            snprintf(specs[n].name, sizeof specs[n].name, "model.layers.%d.%s.weight", l, parts[k].part);
+            specs[n].rows = parts[k].rows, specs[n].cols = parts[k].cols, specs[n].scale = parts[k].scale;
+            n++;
+        }
+    }
+    specs[n++] = (TensorSpec){"model.norm.weight", d, 0, 0};
+    return n;
+}
+
+static int write_config(const char *dir, const SwanConfig *c) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "vocab_size", c->vocab_size);
+    cJSON_AddNumberToObject(o, "hidden_size", c->hidden_size);
+    cJSON_AddNumberToObject(o, "intermediate_size", c->intermediate_size);
+    cJSON_AddNumberToObject(o, "num_hidden_layers", c->num_layers);
+    cJSON_AddNumberToObject(o, "num_attention_heads", c->num_heads);
+    cJSON_AddNumberToObject(o, "num_key_value_heads", c->num_kv_heads);
+    cJSON_AddNumberToObject(o, "head_dim", c->head_dim);
+    cJSON_AddNumberToObject(o, "rms_norm_eps", c->rms_norm_eps);
+    cJSON_AddNumberToObject(o, "rope_theta", c->rope_theta);
+    cJSON_AddNumberToObject(o, "sliding_window", (double)c->sliding_window);
+    cJSON *types = cJSON_AddArrayToObject(o, "layer_types");
+    for (int l = 0; l < c->num_layers; l++)
+        cJSON_AddItemToArray(types, cJSON_CreateString(c->layer_kind[l] == LAYER_WINDOW ? "sliding_attention" : "full_attention"));
+    cJSON_AddBoolToObject(o, "tie_word_embeddings", 1);
+    cJSON_AddNumberToObject(o, "max_position_embeddings", c->max_position_embeddings);
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    FILE *f = fopen(path, "w");
+    int rc = f && text && fputs(text, f) != EOF ? 0 : -1;
+    if (f && fclose(f) != 0) rc = -1;
+    free(text);
+    return rc;
+}
+
+static int write_safetensors(const char *dir, const SwanConfig *c) {
+    int count = 2 + 9 * c->num_layers;
+    TensorSpec *specs = calloc((size_t)count, sizeof *specs);
+    if (!specs) return -1;
+    tensor_specs(c, specs);
+    cJSON *header = cJSON_CreateObject();
+    size_t offset = 0;
+    for (int i = 0; i < count; i++) offset = header_entry(header, specs[i].name, specs[i].rows, specs[i].cols, offset);
+    char *text = cJSON_PrintUnformatted(header);
+    cJSON_Delete(header);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    FILE *f = fopen(path, "wb");
+    int rc = f && text ? 0 : -1;
+    uint64_t hlen = text ? strlen(text) : 0;
+    if (rc == 0 && (fwrite(&hlen, 8, 1, f) != 1 || fwrite(text, 1, hlen, f) != hlen)) rc = -1;
+    for (int i = 0; rc == 0 && i < count; i++) {
+        size_t n = (size_t)specs[i].rows * (size_t)(specs[i].cols > 0 ? specs[i].cols : 1);
+        float *data = specs[i].scale > 0 ? random_matrix(n, specs[i].scale) : ones(n);
+        if (!data || fwrite(data, sizeof(float), n, f) != n) rc = -1;
+        free(data);
+    }
+    if (f && fclose(f) != 0) rc = -1;
+    free(text);
+    free(specs);
+    return rc;
+}
+
+static int make_model(const char *dir, const BenchOptions *o) {
+    SwanConfig cfg;
+    mkdir(dir, 0777); /* an existing directory is fine; a failure shows when writing */
+    int rc = make_config(o, &cfg) == 0 && write_config(dir, &cfg) == 0 && write_safetensors(dir, &cfg) == 0;
+    free(cfg.layer_kind);
+    free(cfg.layer_rope);
+    if (!rc) {
+        cli_error("bench make-model: cannot write %s/config.json and model.safetensors", dir);
+        return 1;
+    }
+    printf("wrote %s: %ld layers, d %ld, vocab %ld\n", dir, o->layers, o->dim, o->vocab);
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv) {
     BenchOptions o;
     if (parse_bench_options(argc, argv, &o) != 0) return 2;
+    if (argc > 2 && !strcmp(argv[1], "make-model")) return make_model(argv[2], &o);
     kernels_set_threads((int)o.threads);
     SwanConfig cfg;
     ModelWeights w;

@@ -8,6 +8,7 @@
 int cmd_score(int argc, char **argv, int world);
 int cmd_bench(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 /* Prints "swan: error: ..." as one line on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

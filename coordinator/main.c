@@ -63,6 +63,7 @@ static int run_command(int argc, char **argv, int world) {
     if (!strcmp(argv[1], "score")) return cmd_score(argc - 1, argv + 1, world);
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(argv[1], "plan")) return cmd_plan(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "tokenize")) return cmd_tokenize(argc - 1, argv + 1);
     cli_error("unknown command '%s' (try 'swan --help')", argv[1]);
     return 2;
 }

@@ -223,7 +223,9 @@ static void take_result(Coord *c, int src, const Swan__ChunkResult *r) {
 static void take_stats(Coord *c, int src, const Swan__DocStats *s) {
     Flight *f = flight_of(c, s->doc, src);
     if (f->nstats >= c->plan_ranks) wire_fatal("more cache reports than ranks for a document");
-    f->stats[f->nstats++] = (RankStats){src, (long)s->window_cache_bytes, (long)s->global_cache_bytes};
+    f->stats[f->nstats++] = (RankStats){src, (long)s->window_cache_bytes, (long)s->global_cache_bytes,
+                                        s->global_attention_seconds, (long)s->pipe_bytes_sent,
+                                        (long)s->shard_bytes_sent};
 }
 
 static int collect(Coord *c, size_t max_frame) {

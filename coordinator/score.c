@@ -133,7 +133,8 @@ static int score_locally(const ScoreOptions *o, DocReader *reader, ResultSink *s
         if (rc > 0 && !nll) swan_error_set(&err, "out of memory for %ld NLL values", doc.ntokens);
         if (rc > 0 && nll && score_tokens(&fwd, &head, doc.tokens, doc.ntokens, (int)o->chunk, nll, &caches, &err) == 0) {
             RankStats stats = {0, (long)doc_caches_bytes(&caches, &model.cfg, LAYER_WINDOW),
-                               (long)doc_caches_bytes(&caches, &model.cfg, LAYER_GLOBAL)};
+                               (long)doc_caches_bytes(&caches, &model.cfg, LAYER_GLOBAL),
+                               caches.global_attention_seconds, 0, 0};
             doc_caches_free(&caches);
             if (sink_document(sink, doc.seq, doc.id, doc.ntokens, nll, cli_now() - t0, &stats, 1) != 0) {
                 free(nll);

@@ -9,6 +9,8 @@
 typedef struct {
     int rank;
     long window_cache_bytes, global_cache_bytes;
+    double global_attention_seconds;
+    long pipe_bytes_sent, shard_bytes_sent;
 } RankStats;
 
 typedef struct {

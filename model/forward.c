@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kernels.h"
 
@@ -55,6 +56,7 @@ int doc_caches_init(DocCaches *dc, const SwanConfig *cfg, int layer_begin,
     dc->layer_begin = layer_begin;
     dc->layer_end = layer_end;
     dc->pos = 0;
+    dc->global_attention_seconds = 0.0;
     dc->caches = calloc((size_t)(layer_end - layer_begin) + 1, sizeof *dc->caches);
     if (!dc->caches) return swan_error_set(err, "out of memory allocating K/V caches");
     int width = cfg->num_kv_heads * cfg->head_dim;
@@ -136,8 +138,14 @@ static void attend_chunk(Forward *f, int layer, const KvCache *cache, int n, lon
     }
 }
 
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n, long pos0,
-                         SwanError *err) {
+                         double *attn_seconds, SwanError *err) {
     const SwanConfig *cfg = f->cfg;
     const LayerWeights *lw = &f->w->layers[layer - f->w->layer_begin];
     int d = cfg->hidden_size, hd = cfg->head_dim, H = cfg->num_heads, KV = cfg->num_kv_heads;
@@ -149,7 +157,9 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
         rope_apply(&f->rope, f->qkv, n, f->qkv_width, H);
         rope_apply(&f->rope, f->qkv + (size_t)H * hd, n, f->qkv_width, KV);
     }
-    if (f->global_attention && cfg->layer_kind[layer] == LAYER_GLOBAL) {
+    int global = cfg->layer_kind[layer] == LAYER_GLOBAL;
+    double t0 = global ? now_seconds() : 0.0;
+    if (f->global_attention && global) {
         if (f->global_attention(f->global_ctx, f, layer, cache, n, pos0, err) != 0) return -1;
     } else {
         attend_chunk(f, layer, cache, n, pos0);
@@ -158,6 +168,7 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
             return swan_error_set(err, "out of memory growing the K/V cache of layer %d at position %ld",
                                   layer, pos0);
     }
+    if (global) *attn_seconds += now_seconds() - t0;
     matmul_wt(f->proj, f->att, lw->wo, n, H * hd, d);
     add_inplace(x, f->proj, (size_t)n * d);
 
@@ -176,7 +187,9 @@ int forward_layers(Forward *f, DocCaches *dc, float *x, int n, SwanError *err) {
     long pos0 = dc->pos;
     rope_table_fill(&f->rope, pos0, n);
     for (int l = dc->layer_begin; l < dc->layer_end; l++)
-        if (layer_forward(f, l, &dc->caches[l - dc->layer_begin], x, n, pos0, err) != 0) return -1;
+        if (layer_forward(f, l, &dc->caches[l - dc->layer_begin], x, n, pos0,
+                          &dc->global_attention_seconds, err) != 0)
+            return -1;
     dc->pos += n;
     return 0;
 }

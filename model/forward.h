@@ -22,6 +22,7 @@ typedef struct {
     int layer_begin, layer_end;
     KvCache *caches; /* [layer_end - layer_begin], owned */
     long pos;        /* position of the next token */
+    double global_attention_seconds; /* spent in global layers' attention */
 } DocCaches;
 
 typedef struct Forward Forward;

@@ -38,6 +38,7 @@ NodeDoc *node_doc(Node *n, uint64_t doc, long pos0) {
         wire_fatal(err.msg);
     d->doc = doc;
     d->used = 1;
+    d->pipe_bytes_sent = d->shard_bytes_sent = 0;
     return d;
 }
 
@@ -54,4 +55,10 @@ void node_docs_free(Node *n) {
     free(n->docs);
     n->docs = NULL;
     n->ndocs = 0;
+}
+
+NodeDoc *node_current_doc(Node *n) {
+    NodeDoc *d = find_doc(n, n->current_doc);
+    if (!d) wire_fatal("no state for the document in progress");
+    return d;
 }

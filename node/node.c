@@ -86,13 +86,16 @@ static void send_ready(Node *n) {
     if (wire_send(&env, 0, TAG_COORD, &err) != 0) wire_fatal(err.msg);
 }
 
-void node_send_doc_stats(Node *n, uint64_t doc, const DocCaches *dc) {
+void node_send_doc_stats(Node *n, uint64_t doc, const NodeDoc *d) {
     Swan__DocStats s = SWAN__DOC_STATS__INIT;
     s.doc = doc;
     s.rank = n->rank;
-    if (dc) {
-        s.window_cache_bytes = (int64_t)doc_caches_bytes(dc, &n->model.cfg, LAYER_WINDOW);
-        s.global_cache_bytes = (int64_t)doc_caches_bytes(dc, &n->model.cfg, LAYER_GLOBAL);
+    if (d) {
+        s.window_cache_bytes = (int64_t)doc_caches_bytes(&d->caches, &n->model.cfg, LAYER_WINDOW);
+        s.global_cache_bytes = (int64_t)doc_caches_bytes(&d->caches, &n->model.cfg, LAYER_GLOBAL);
+        s.global_attention_seconds = d->caches.global_attention_seconds;
+        s.pipe_bytes_sent = d->pipe_bytes_sent;
+        s.shard_bytes_sent = d->shard_bytes_sent;
     }
     Swan__Envelope env = SWAN__ENVELOPE__INIT;
     env.body_case = SWAN__ENVELOPE__BODY_DOC_STATS;
@@ -105,7 +108,7 @@ static void member_doc_end(Node *n, uint64_t doc) {
     NodeDoc *d = NULL;
     for (int i = 0; i < n->ndocs; i++)
         if (n->docs[i].used && n->docs[i].doc == doc) d = &n->docs[i];
-    node_send_doc_stats(n, doc, d ? &d->caches : NULL);
+    node_send_doc_stats(n, doc, d);
     node_doc_end(n, doc);
 }
 

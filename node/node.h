@@ -17,6 +17,7 @@ typedef struct {
     uint64_t doc;
     int used;
     DocCaches caches;
+    long pipe_bytes_sent, shard_bytes_sent;
 } NodeDoc;
 
 typedef struct {
@@ -68,6 +69,8 @@ int shard_leader_attend(void *ctx, Forward *f, int layer, KvCache *cache, int n,
 void shard_member_work(Node *n, int src, Swan__ShardWork *w);
 
 /* Sends this rank's cache sizes for a finished document to the coordinator. */
-void node_send_doc_stats(Node *n, uint64_t doc, const DocCaches *dc);
+void node_send_doc_stats(Node *n, uint64_t doc, const NodeDoc *d);
+/* The in-flight document the stage is computing (counters go there). */
+NodeDoc *node_current_doc(Node *n);
 
 #endif

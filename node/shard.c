@@ -94,6 +94,7 @@ static void send_work(Node *n, const Forward *f, int member, int layer, int ntok
     Swan__Envelope env = SWAN__ENVELOPE__INIT;
     env.body_case = SWAN__ENVELOPE__BODY_SHARD_WORK;
     env.shard_work = &w;
+    node_current_doc(n)->shard_bytes_sent += (long)wire_packed_size(&env);
     SwanError err;
     if (wire_send(&env, n->group_ranks[member], TAG_SHARD, &err) != 0) wire_fatal(err.msg);
 }
@@ -193,6 +194,8 @@ static void send_partial(Node *n, int src, const Swan__ShardWork *w, int rows) {
     Swan__Envelope env = SWAN__ENVELOPE__INIT;
     env.body_case = SWAN__ENVELOPE__BODY_SHARD_PARTIAL;
     env.shard_partial = &p;
+    n->current_doc = w->doc;
+    node_current_doc(n)->shard_bytes_sent += (long)wire_packed_size(&env);
     SwanError err;
     if (wire_send(&env, src, TAG_SHARD, &err) != 0) wire_fatal(err.msg);
 }

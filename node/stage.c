@@ -69,6 +69,7 @@ static void send_downstream(Node *n, const Swan__Activation *a, const float *x) 
     Swan__Envelope env = SWAN__ENVELOPE__INIT;
     env.body_case = SWAN__ENVELOPE__BODY_ACTIVATION;
     env.activation = &out;
+    node_current_doc(n)->pipe_bytes_sent += (long)wire_packed_size(&env);
     SwanError err;
     if (wire_send(&env, n->next_leader, TAG_PIPE, &err) != 0) wire_fatal(err.msg);
 }
@@ -110,6 +111,6 @@ void stage_doc_end(Node *n, uint64_t doc) {
     NodeDoc *d = NULL;
     for (int i = 0; i < n->ndocs; i++)
         if (n->docs[i].used && n->docs[i].doc == doc) d = &n->docs[i];
-    node_send_doc_stats(n, doc, d ? &d->caches : NULL);
+    node_send_doc_stats(n, doc, d);
     node_doc_end(n, doc);
 }

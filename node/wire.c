@@ -26,6 +26,11 @@ static const char *body_name(Swan__Envelope__BodyCase c) {
     }
 }
 
+size_t wire_packed_size(Swan__Envelope *env) {
+    env->version = SWAN_PROTOCOL_VERSION;
+    return swan__envelope__get_packed_size(env);
+}
+
 uint8_t *wire_pack(Swan__Envelope *env, size_t *len) {
     env->version = SWAN_PROTOCOL_VERSION;
     size_t n = swan__envelope__get_packed_size(env);

@@ -24,6 +24,9 @@ enum {
 /* Frames larger than this are refused before Setup fixes the real limit. */
 #define WIRE_SETUP_MAX_FRAME (1u << 20)
 
+/* Bytes env takes on the wire (version filled in). */
+size_t wire_packed_size(Swan__Envelope *env);
+
 /* Serializes env (version filled in) into a malloc'd buffer. */
 uint8_t *wire_pack(Swan__Envelope *env, size_t *len);
 

@@ -279,6 +279,15 @@ async function main() {
         fs.writeFileSync(path.join(dir, 'sample.u32'), u32(await encode(tok, sample)));
         console.log(`${name}: ${Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).model.vocab).length} model tokens`);
     }
+    // add_prefix_space: the GPT-2 vocabulary with ByteLevel's prefix space on;
+    // checked on the nasty strings only.
+    const prefixed = JSON.parse(fs.readFileSync(path.join(HERE, 'gpt2style', 'tokenizer.json'), 'utf8'));
+    prefixed.pre_tokenizer.add_prefix_space = true;
+    fs.mkdirSync(path.join(HERE, 'gpt2prefix'), { recursive: true });
+    const prefixFile = path.join(HERE, 'gpt2prefix', 'tokenizer.json');
+    fs.writeFileSync(prefixFile, JSON.stringify(prefixed, null, 1) + '\n');
+    const prefixTok = tk.Tokenizer.fromFile(prefixFile);
+    for (let i = 0; i < nasty.length; i++) cases[i].gpt2prefix = await encode(prefixTok, nasty[i].text);
     fs.writeFileSync(path.join(HERE, 'books.txt'), bookLines.join('\n') + '\n');
     fs.writeFileSync(path.join(HERE, 'sweep.txt'), sweepLines.join('\n') + '\n');
     fs.writeFileSync(path.join(HERE, 'nasty.json'), '[\n' + cases.map((c) => JSON.stringify(c)).join(',\n') + '\n]\n');
