@@ -43,8 +43,8 @@ static const char LLAMA3_PATTERN[] =
     " ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 typedef struct {
-    uint64_t pair; /* left id << 32 | right id; 0 marks an empty slot (id 0 + id 0 is kept apart) */
-    int rank, id;
+    uint64_t pair; /* left id << 32 | right id */
+    int rank, id;  /* rank = index in model.merges; id = the merged token */
     int used;
 } MergeSlot;
 
@@ -152,7 +152,12 @@ static int class_at(const unsigned char *s, size_t i, size_t *len, uint32_t *cp)
     return swan_unicode_class(*cp);
 }
 
-/* ---------- the split regexes, on one valid UTF-8 run s[0..n) ---------- */
+/* ---------- the split regexes, on one valid UTF-8 run s[0..n) ----------
+ * Oniguruma tries the alternatives in order at the current position, and on
+ * these patterns every character starts some match, so a split is: at i, the
+ * end of the first alternative that matches. The greedy runs need
+ * backtracking in two places only: \s+(?!\S) gives back the run's last
+ * character, \s*[\r\n]+ backs up to the run's last CR or LF. */
 
 /* End of the run of characters of class cls starting at i. */
 static size_t run_of(const unsigned char *s, size_t n, size_t i, int cls) {
@@ -284,6 +289,9 @@ typedef struct {
     size_t cw_len, cw_cap;
     int *cache_ids;
     size_t ci_len, ci_cap;
+    size_t *pieces; /* tokenizer_pretokenize: pre-token lengths instead of ids */
+    size_t npieces, pieces_cap;
+    int record;
 } Encoder;
 
 /* Grows *buf to hold need elements of size sz. */
@@ -497,8 +505,14 @@ static int prefix_step(Encoder *e, int step, const unsigned char *s, size_t n) {
     return rc;
 }
 
+static int record_piece(Encoder *e, size_t n) {
+    if (grow((void **)&e->pieces, &e->pieces_cap, e->npieces + 1, sizeof *e->pieces) != 0) return -1;
+    e->pieces[e->npieces++] = n;
+    return 0;
+}
+
 static int pretokenize(Encoder *e, int step, const unsigned char *s, size_t n) {
-    if (step == e->t->nsteps) return n ? bpe_word(e, s, n) : 0;
+    if (step == e->t->nsteps) return !n ? 0 : e->record ? record_piece(e, n) : bpe_word(e, s, n);
     if (e->t->steps[step] == STEP_PREFIX_SPACE) return prefix_step(e, step, s, n);
     return split_step(e, step, s, n);
 }
@@ -578,6 +592,8 @@ static void encoder_free(Encoder *e) {
 
 int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, int **ids,
                      size_t *n, SwanError *err) {
+    if (len > INT_MAX) /* symbol positions and ids are ints */
+        return swan_error_set(err, "tokenizer: text of %zu bytes is too long (at most %d)", len, INT_MAX);
     Encoder e = {.t = t};
     /* About 4 bytes per token in English; the byte tokenizer needs len. */
     size_t guess = t->bytes_only ? len + 1 : len / 3 + 16;
@@ -593,6 +609,24 @@ int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, 
     }
     *ids = e.ids;
     *n = e.n;
+    return 0;
+}
+
+int tokenizer_pretokenize(const Tokenizer *t, const unsigned char *text, size_t len,
+                          size_t **lens, size_t *n, SwanError *err) {
+    Encoder e = {.t = t, .record = 1};
+    int rc = 0;
+    if (t->bytes_only)
+        for (size_t i = 0; i < len && rc == 0; i++) rc = record_piece(&e, 1);
+    else if (len) /* HF gives no piece for "", not even a prefix space */
+        rc = pretokenize(&e, 0, text, len);
+    encoder_free(&e);
+    if (rc != 0) {
+        free(e.pieces);
+        return swan_error_set(err, "tokenizer: out of memory pre-tokenizing %zu bytes", len);
+    }
+    *lens = e.pieces;
+    *n = e.npieces;
     return 0;
 }
 

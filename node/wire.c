@@ -180,6 +180,7 @@ int wire_tensor_check(const Swan__Tensor *t, int ndim, const int64_t *shape, int
 
 void wire_tensor_read(const Swan__Tensor *t, float *dst) {
     size_t n = t->data.len / (t->dtype == SWAN__DTYPE__DTYPE_F32 ? 4 : 2);
+    if (n == 0) return; /* a shard may own no row of a chunk: data is NULL then */
     if (t->dtype == SWAN__DTYPE__DTYPE_F32) {
         memcpy(dst, t->data.data, n * sizeof(float));
         return;

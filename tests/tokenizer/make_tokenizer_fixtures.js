@@ -112,6 +112,27 @@ function train(name, style, files) {
     return tokenizerJson(style, vocab, merges, added);
 }
 
+// A tiny hand-made vocabulary for what trained merges rarely show: a token
+// reachable only through ignore_merges, two merges making the same token,
+// merges of equal-rank overlaps, an added token that is also a model token,
+// and a special token with both lstrip and rstrip.
+function handmade() {
+    const vocab = {};
+    byteChars().forEach((c, i) => { vocab[c] = i; });
+    const pairs = [['a', 'a'], ['aa', 'a'], ['a', 'b'], ['b', 'c'], ['ab', 'c'], ['a', 'bc'],
+        ['Ġ', 'Ġ'], ['ĠĠ', 'Ġ'], ['Ċ', 'Ċ'], ['Ġ', 'Ċ'], ['1', '1'], ['11', '1'], ["'", 's'],
+        ['Ġ', 'a'], ['Ġa', 'b'], ['abc', 'abc']];
+    let id = 256;
+    for (const [a, b] of pairs) if (!(a + b in vocab)) vocab[a + b] = id++;
+    vocab.xyz = id++;
+    const style = { preTokenizer: STYLES.llama3style.preTokenizer, ignoreMerges: true };
+    const added = [
+        { id: id, content: '<sep>', single_word: false, lstrip: true, rstrip: true, normalized: false, special: true },
+        { id: vocab.abc, content: 'abc', single_word: false, lstrip: false, rstrip: false, normalized: true, special: false },
+    ];
+    return tokenizerJson(style, vocab, pairs.map(([a, b]) => `${a} ${b}`), added);
+}
+
 // FNV-1a 64 of the ids as little-endian uint32: what the C test recomputes.
 function fnv64(ids) {
     let hi = 0xcbf29ce4, lo = 0x84222325; // offset basis, as two 32-bit halves
@@ -224,6 +245,10 @@ function nastyStrings() {
     add('indic_thai', 'नमस्ते दुनिया สวัสดีครับ ສະບາຍດີ ཀ་ཁ་');
     add('quotes', '"Hello," she said. \u201cHi\u201d \u2018there\u2019 \u00abquote\u00bb --- \u2014 \u2026');
     add('tabs_words', '\tword\t\tword2 \t x');
+    add('contractions_fold', "'ſa 'Sa 'Ka 'ﬆa 'LLa 'lLa 'ßa 'Da 'VEa 're 'RE'sa é'sa");
+    add('space_crlf', '  \n  x \t\r\n\t y\r\n\r\n\t\t z  \u2028 \u0085\n w');
+    add('digit_groups', '1234567 12345abc a1b22c333d4444 ١٢٣٤ 12 3 45\n678');
+    add('handmade', 'xyz xyzxyz abcabc aaaaaaa abcbc abc aabc  ab  \n\n  \n 111111 \'s <sep> x <sep>\t<sep>');
     add('unicode16', '\u{11F04}\u{31350}\u{2EBF0}\u{10D50}\u{16D43} \u{10940}\u{323B0}');
     // Random strings from a pool of characters of every class.
     const pool = [...'aZé ß日ñ0９١½Ⅻ \t\n\r\u00a0\u3000\u2028\u0085!?.,\'"-_<>|😀👍🏽\u0301\u200d🇯🇵ſKsStTdDmMlLrReEvV'];
@@ -245,10 +270,15 @@ async function main() {
     const trainFiles = books.filter((f) => f !== HELD_OUT).map((f) => path.join(BOOKS, f));
     const nasty = nastyStrings();
     const bookLines = ['# style book bytes fnv64(bytes) tokens fnv64(ids as u32le)'];
-    const sweepLines = ['# style block_start tokens fnv64(ids as u32le)'];
+    const sweepLines = ['# style block_start tokens fnv64(ids as u32le) pretokens fnv64(pretoken byte lengths as u32le)'];
     const cases = nasty.map((c) => ({ name: c.name, text_hex: Buffer.from(c.text, 'utf8').toString('hex') }));
     const sample = nasty.filter((c) => !c.name.startsWith('random_')).map((c) => c.text).join('\n');
     fs.writeFileSync(path.join(HERE, 'sample.txt'), sample);
+
+    // Pre-token lengths in bytes (the pieces are in the byte-level alphabet,
+    // one character per byte): these pin the regexes down even where the BPE
+    // would not notice a wrong boundary.
+    const pieceLens = (tok, text) => tok.getPreTokenizer().preTokenizeString(text).map(([p]) => [...p].length);
 
     for (const [name, style] of Object.entries(STYLES)) {
         const dir = path.join(HERE, name);
@@ -267,12 +297,15 @@ async function main() {
             if (FULL_IDS.includes(book)) fs.writeFileSync(path.join(dir, book.replace('.txt', '.u32')), u32(ids));
         }
         for (const base of sweepBlocks()) {
-            const ids = await encode(tok, sweepText(base));
-            sweepLines.push(`${name} ${base.toString(16)} ${ids.length} ${fnv64(ids)}`);
+            const text = sweepText(base);
+            const ids = await encode(tok, text);
+            const lens = pieceLens(tok, text);
+            sweepLines.push(`${name} ${base.toString(16)} ${ids.length} ${fnv64(ids)} ${lens.length} ${fnv64(lens)}`);
         }
         for (let i = 0; i < nasty.length; i++) {
             const ids = await encode(tok, nasty[i].text);
             cases[i][name] = ids;
+            cases[i][`${name}_pre`] = pieceLens(tok, nasty[i].text);
             const back = await tok.decode(ids, false);
             if (back !== nasty[i].text) cases[i][`${name}_decoded_hex`] = Buffer.from(back, 'utf8').toString('hex');
         }
@@ -287,7 +320,21 @@ async function main() {
     const prefixFile = path.join(HERE, 'gpt2prefix', 'tokenizer.json');
     fs.writeFileSync(prefixFile, JSON.stringify(prefixed, null, 1) + '\n');
     const prefixTok = tk.Tokenizer.fromFile(prefixFile);
-    for (let i = 0; i < nasty.length; i++) cases[i].gpt2prefix = await encode(prefixTok, nasty[i].text);
+    for (let i = 0; i < nasty.length; i++) {
+        cases[i].gpt2prefix = await encode(prefixTok, nasty[i].text);
+        cases[i].gpt2prefix_pre = pieceLens(prefixTok, nasty[i].text);
+    }
+    fs.mkdirSync(path.join(HERE, 'handmade'), { recursive: true });
+    const handFile = path.join(HERE, 'handmade', 'tokenizer.json');
+    fs.writeFileSync(handFile, JSON.stringify(handmade(), null, 1) + '\n');
+    const handTok = tk.Tokenizer.fromFile(handFile);
+    for (let i = 0; i < nasty.length; i++) {
+        const ids = await encode(handTok, nasty[i].text);
+        cases[i].handmade = ids;
+        cases[i].handmade_pre = pieceLens(handTok, nasty[i].text);
+        const back = await handTok.decode(ids, false);
+        if (back !== nasty[i].text) cases[i].handmade_decoded_hex = Buffer.from(back, 'utf8').toString('hex');
+    }
     fs.writeFileSync(path.join(HERE, 'books.txt'), bookLines.join('\n') + '\n');
     fs.writeFileSync(path.join(HERE, 'sweep.txt'), sweepLines.join('\n') + '\n');
     fs.writeFileSync(path.join(HERE, 'nasty.json'), '[\n' + cases.map((c) => JSON.stringify(c)).join(',\n') + '\n]\n');

@@ -32,8 +32,10 @@ static int passed, failed;
         }                                                                   \
     } while (0)
 
-static const char *const STYLES[] = {"gpt2style", "llama3style", "gpt2prefix"};
-enum { NSTYLES = 3 };
+/* Trained GPT-2 and Llama-3 styles, the GPT-2 one with add_prefix_space, and
+ * a tiny hand-made vocabulary for merge and added-token corner cases. */
+static const char *const STYLES[] = {"gpt2style", "llama3style", "gpt2prefix", "handmade"};
+enum { NSTYLES = 4 };
 
 static double now(void) {
     struct timespec ts;
@@ -135,6 +137,21 @@ static int *json_ids(const cJSON *arr, size_t *n) {
     return ids;
 }
 
+/* The pre-token lengths must equal HF's pre_tokenize_str's. */
+static void check_pretokens(const Tokenizer *t, const unsigned char *text, size_t n, const cJSON *want,
+                            const char *what) {
+    size_t *lens = NULL, k = 0, nwant = (size_t)cJSON_GetArraySize(want), i = 0;
+    SwanError err;
+    CHECK(tokenizer_pretokenize(t, text, n, &lens, &k, &err) == 0, "%s: %s", what, err.msg);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, want) {
+        if (i >= k || lens[i] != (size_t)it->valuedouble) break;
+        i++;
+    }
+    CHECK(k == nwant && i == k, "%s: %zu pre-tokens, reference %zu; first difference at %zu", what, k, nwant, i);
+    free(lens);
+}
+
 static void nasty_case(Tokenizer *const *toks, const cJSON *c) {
     const char *name = cJSON_GetObjectItem(c, "name")->valuestring;
     size_t n;
@@ -147,6 +164,8 @@ static void nasty_case(Tokenizer *const *toks, const cJSON *c) {
         SwanError err;
         CHECK(tokenizer_encode(toks[s], text, n, &got, &k, &err) == 0, "%s: %s", what, err.msg);
         check_ids(got, k, want, nwant, what);
+        snprintf(key, sizeof key, "%s_pre", STYLES[s]);
+        check_pretokens(toks[s], text, n, cJSON_GetObjectItem(c, key), what);
         /* HF's decode of the reference ids: the text itself unless an added
          * token's lstrip/rstrip swallowed whitespace (the prefix style adds a
          * space, so only the other two are checked). */
@@ -211,17 +230,25 @@ static void test_sweep(const char *dir, Tokenizer *const *toks) {
     int blocks = 0;
     for (char *line = lines ? strtok(lines, "\n") : NULL; line; line = strtok(NULL, "\n")) {
         unsigned base;
-        size_t count;
-        unsigned long long fnv;
-        if (line[0] == '#' || sscanf(line, "%63s %x %zu %llx", style, &base, &count, &fnv) != 4) continue;
+        size_t count, npre;
+        unsigned long long fnv, fnv_pre;
+        if (line[0] == '#' ||
+            sscanf(line, "%63s %x %zu %llx %zu %llx", style, &base, &count, &fnv, &npre, &fnv_pre) != 6)
+            continue;
         const Tokenizer *t = toks[strcmp(style, "gpt2style") ? 1 : 0];
-        size_t n = sweep_text(base, text), k = 0;
+        size_t n = sweep_text(base, text), k = 0, np = 0;
         int *ids = NULL;
+        size_t *lens = NULL;
         SwanError err;
         tokenizer_encode(t, text, n, &ids, &k, &err);
         CHECK(k == count && fnv_ids(ids, k) == fnv, "%s sweep block U+%04X: %zu ids (reference %zu) or checksum differs",
               style, base, k, count);
         check_decode(t, ids, k, text, n, "sweep");
+        tokenizer_pretokenize(t, text, n, &lens, &np, &err);
+        for (size_t i = 0; i < np; i++) ids[i] = (int)lens[i]; /* np <= k: a pre-token has >= 1 token */
+        CHECK(np == npre && np <= k && fnv_ids(ids, np) == fnv_pre,
+              "%s sweep block U+%04X: %zu pre-tokens (reference %zu) or their lengths differ", style, base, np, npre);
+        free(lens);
         free(ids);
         blocks++;
     }
@@ -450,6 +477,9 @@ static void check_book(const Tokenizer *t, const char *dir, const char *style, c
     CHECK(k == count && fnv_ids(ids, k) == fnv, "%s %s: %zu ids (reference %zu), checksum %s", style, book, k,
           count, fnv_ids(ids, k) == fnv ? "equal" : "differs");
     printf("%-12s %-12s %8zu bytes %7zu tokens %.3f s (%.1f MB/s)\n", style, book, n, k, secs, n / secs / 1e6);
+    /* Book-length text must stay fast (about 0.06 s for War and Peace): a
+     * quadratic slip in the regexes or merges shows here. */
+    CHECK(secs < 10.0, "%s %s: encoding took %.1f s", style, book, secs);
     char path[4096], stem[64];
     snprintf(stem, sizeof stem, "%.*s", (int)(strlen(book) - 4), book);
     snprintf(path, sizeof path, "%s/%s/%s.u32", dir, style, stem);
