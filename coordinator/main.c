@@ -13,13 +13,13 @@
 #include "pipeline.h"
 
 static const char usage[] =
-    "usage: swan COMMAND [options]\n"
+    "usage: swan COMMAND [options]     (under mpirun: rank 0 coordinates, the others compute)\n"
     "commands:\n"
-    "  score -m MODEL_DIR [--tokenizer bytes] FILE... [-o results.jsonl] [--chunk C]\n"
-    "        [--threads T] [--dump-nll PATH]\n"
-    "  bench prefill [--dim D --layers N --heads H --kv-heads KV --ffn I --vocab V\n"
-    "        --window W --chunk C --tokens N --threads T --repeat R]\n"
-    "  plan -m MODEL_DIR --ranks N --context LEN [--stages 0-3,4-7] [--nope-group G]\n"
+    "  score    -m MODEL_DIR FILE... [-o results.jsonl] [--chunk C] [--dump-nll PATH] ...\n"
+    "  generate -m MODEL_DIR -f PROMPT [-n N] [--temperature T] [--top-p P] [--seed S]\n"
+    "  tokenize -m MODEL_DIR FILE [--format u32] [-o OUT]\n"
+    "  plan     -m MODEL_DIR --ranks N --context LEN [--stages 0-3,4-7] [--nope-group G]\n"
+    "  bench    prefill [...] | make-model DIR [...]\n"
     "run 'swan COMMAND --help' for a command's options\n";
 
 void cli_error(const char *fmt, ...) {
@@ -62,6 +62,7 @@ static int run_command(int argc, char **argv, int world) {
     }
     if (!strcmp(argv[1], "score")) return cmd_score(argc - 1, argv + 1, world);
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "generate")) return cmd_generate(argc - 1, argv + 1, world);
     if (!strcmp(argv[1], "plan")) return cmd_plan(argc - 1, argv + 1);
     if (!strcmp(argv[1], "tokenize")) return cmd_tokenize(argc - 1, argv + 1);
     cli_error("unknown command '%s' (try 'swan --help')", argv[1]);

@@ -40,6 +40,11 @@ typedef struct {
 
 static int nodes_released;
 
+/* The largest ChunkResult a correct last stage sends. */
+static size_t result_frame_limit(const Coord *c) {
+    return (size_t)c->o->chunk * 16 + (size_t)c->cfg->vocab_size * 5 + 65536;
+}
+
 static void send_to_all_nodes(Swan__Envelope *env, int world) {
     SwanError err;
     for (int r = 1; r < world; r++)
@@ -290,7 +295,7 @@ int pipeline_score(const SwanConfig *cfg, const Plan *plan, const PipelineOption
     if (!c.flights) wire_fatal("out of memory");
     send_setup(&c);
     wait_ready(&c);
-    size_t max_frame = (size_t)o->chunk * 16 + 65536;
+    size_t max_frame = result_frame_limit(&c);
     for (int backoff = 0; !c.reader_done || any_in_flight(&c) || c.nsends;) {
         int progress = start_documents(&c);
         progress |= send_chunks(&c);
@@ -307,4 +312,105 @@ int pipeline_score(const SwanConfig *cfg, const Plan *plan, const PipelineOption
     free(c.flights);
     free(c.sends);
     return c.failed;
+}
+
+/* ---- one document at a time, with logits back: generation ---- */
+
+struct PipelineSession {
+    Coord c;
+    size_t max_frame;
+};
+
+PipelineSession *pipeline_open(const SwanConfig *cfg, const Plan *plan, const PipelineOptions *o, int world) {
+    PipelineSession *s = calloc(1, sizeof *s);
+    if (!s) wire_fatal("out of memory");
+    s->c.cfg = cfg, s->c.plan = plan, s->c.o = o, s->c.world = world;
+    for (int i = 0; i < plan->nstages; i++) s->c.plan_ranks += plan->stages[i].nranks;
+    s->c.max_outstanding = 2L * plan->nstages + 2;
+    s->max_frame = result_frame_limit(&s->c);
+    send_setup(&s->c);
+    wait_ready(&s->c);
+    return s;
+}
+
+static void send_tokens(PipelineSession *s, uint64_t doc, const int *tokens, long pos0, int m, int want_logits) {
+    int32_t *targets = malloc(sizeof(int32_t) * (size_t)m);
+    if (!targets) wire_fatal("out of memory building a chunk");
+    for (int i = 0; i < m; i++) targets[i] = -1;
+    Swan__Activation a = SWAN__ACTIVATION__INIT;
+    a.doc = doc;
+    a.pos0 = pos0;
+    a.ntok = m;
+    a.n_tokens = (size_t)m;
+    a.tokens = (int32_t *)tokens;
+    a.n_targets = (size_t)m;
+    a.targets = targets;
+    a.want_logits = want_logits;
+    Swan__Envelope env = SWAN__ENVELOPE__INIT;
+    env.body_case = SWAN__ENVELOPE__BODY_ACTIVATION;
+    env.activation = &a;
+    track_send(&s->c, &env, s->c.plan->stages[0].ranks[0]);
+    free(targets);
+}
+
+/* Waits for the next message from the nodes; returns it (caller frees). */
+static Swan__Envelope *next_report(PipelineSession *s, int *src) {
+    int backoff = 0;
+    while (!wire_poll(MPI_ANY_SOURCE, TAG_COORD, src, NULL)) {
+        reap_sends(&s->c);
+        wire_idle(&backoff);
+    }
+    Swan__Envelope *env = NULL;
+    SwanError err;
+    if (wire_recv(*src, TAG_COORD, s->max_frame, &env, &err) != 0) wire_fatal(err.msg);
+    return env;
+}
+
+int pipeline_run_tokens(PipelineSession *s, uint64_t doc, const int *tokens, long pos0, long n,
+                        float *logits) {
+    long chunk = s->c.o->chunk, sent = 0, done = 0, nchunks = (n + chunk - 1) / chunk;
+    while (done < nchunks) {
+        while (sent < nchunks && sent - done < s->c.max_outstanding) {
+            long p = sent * chunk;
+            int m = n - p < chunk ? (int)(n - p) : (int)chunk;
+            send_tokens(s, doc, tokens + p, pos0 + p, m, sent == nchunks - 1);
+            sent++;
+        }
+        int src;
+        Swan__Envelope *env = next_report(s, &src);
+        Swan__ChunkResult *r = env->chunk_result;
+        if (env->body_case != SWAN__ENVELOPE__BODY_CHUNK_RESULT || r->doc != doc)
+            wire_fatal("unexpected report from the last stage during generation");
+        if (r->pos0 == pos0 + (nchunks - 1) * chunk) {
+            if (r->n_logits != (size_t)s->c.cfg->vocab_size) wire_fatal("last stage sent no logits");
+            memcpy(logits, r->logits, sizeof(float) * r->n_logits);
+        }
+        swan__envelope__free_unpacked(env, NULL);
+        done++;
+    }
+    while (s->c.nsends) reap_sends(&s->c);
+    return 0;
+}
+
+void pipeline_end_document(PipelineSession *s, uint64_t doc) {
+    Swan__DocEnd e = SWAN__DOC_END__INIT;
+    e.doc = doc;
+    Swan__Envelope end = SWAN__ENVELOPE__INIT;
+    end.body_case = SWAN__ENVELOPE__BODY_DOC_END;
+    end.doc_end = &e;
+    track_send(&s->c, &end, s->c.plan->stages[0].ranks[0]);
+    for (int stats = 0; stats < s->c.plan_ranks;) {
+        int src;
+        Swan__Envelope *env = next_report(s, &src);
+        if (env->body_case != SWAN__ENVELOPE__BODY_DOC_STATS) wire_fatal("unexpected report at document end");
+        swan__envelope__free_unpacked(env, NULL);
+        stats++;
+    }
+    while (s->c.nsends) reap_sends(&s->c);
+}
+
+void pipeline_close(PipelineSession *s) {
+    pipeline_release_nodes(s->c.world);
+    free(s->c.sends);
+    free(s);
 }

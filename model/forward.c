@@ -159,15 +159,18 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
     }
     int global = cfg->layer_kind[layer] == LAYER_GLOBAL;
     double t0 = global ? now_seconds() : 0.0;
+    int threads = kernels_single_thread_begin(), rc = 0;
     if (f->global_attention && global) {
-        if (f->global_attention(f->global_ctx, f, layer, cache, n, pos0, err) != 0) return -1;
+        rc = f->global_attention(f->global_ctx, f, layer, cache, n, pos0, err);
     } else {
         attend_chunk(f, layer, cache, n, pos0);
         if (kv_cache_append(cache, f->qkv + (size_t)H * hd, f->qkv + (size_t)(H + KV) * hd,
                             f->qkv_width, pos0, n) != 0)
-            return swan_error_set(err, "out of memory growing the K/V cache of layer %d at position %ld",
-                                  layer, pos0);
+            rc = swan_error_set(err, "out of memory growing the K/V cache of layer %d at position %ld",
+                                layer, pos0);
     }
+    kernels_single_thread_end(threads);
+    if (rc != 0) return -1;
     if (global) *attn_seconds += now_seconds() - t0;
     matmul_wt(f->proj, f->att, lw->wo, n, H * hd, d);
     add_inplace(x, f->proj, (size_t)n * d);

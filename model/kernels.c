@@ -40,3 +40,15 @@ void add_inplace(float *x, const float *y, size_t n) {
 void kernels_set_threads(int threads) {
     if (threads > 0) openblas_set_num_threads(threads);
 }
+
+/* OpenBLAS threads even tiny products, and waking its threads costs more
+ * than an attention tile (at most 128 x 256 x head_dim) takes to compute. */
+int kernels_single_thread_begin(void) {
+    int threads = openblas_get_num_threads();
+    if (threads > 1) openblas_set_num_threads(1);
+    return threads;
+}
+
+void kernels_single_thread_end(int threads) {
+    if (threads > 1) openblas_set_num_threads(threads);
+}

@@ -21,4 +21,8 @@ void add_inplace(float *x, const float *y, size_t n);
 /* Sets the number of BLAS threads (T <= 0 keeps the library default). */
 void kernels_set_threads(int threads);
 
+/* Around runs of small GEMMs: returns the thread count to restore. */
+int kernels_single_thread_begin(void);
+void kernels_single_thread_end(int threads);
+
 #endif

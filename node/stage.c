@@ -47,12 +47,21 @@ static void send_result(Node *n, const Swan__Activation *a, const float *x) {
     r.pos0 = a->pos0;
     r.n_nll = (size_t)a->ntok;
     r.nll = nll;
+    float *logits = NULL;
+    if (a->want_logits) {
+        int V = n->model.cfg.vocab_size, d = n->model.cfg.hidden_size;
+        if (!(logits = malloc(sizeof(float) * (size_t)V))) wire_fatal("out of memory for logits");
+        head_logits(&n->head, x + (size_t)(a->ntok - 1) * d, logits);
+        r.n_logits = (size_t)V;
+        r.logits = logits;
+    }
     Swan__Envelope env = SWAN__ENVELOPE__INIT;
     env.body_case = SWAN__ENVELOPE__BODY_CHUNK_RESULT;
     env.chunk_result = &r;
     SwanError err;
     if (wire_send(&env, 0, TAG_COORD, &err) != 0) wire_fatal(err.msg);
     free(nll);
+    free(logits);
 }
 
 static void send_downstream(Node *n, const Swan__Activation *a, const float *x) {
@@ -62,6 +71,7 @@ static void send_downstream(Node *n, const Swan__Activation *a, const float *x) 
     out.ntok = a->ntok;
     out.n_targets = a->n_targets;
     out.targets = a->targets;
+    out.want_logits = a->want_logits;
     Swan__Tensor t;
     int64_t shape_store[2], shape[2] = {a->ntok, n->model.cfg.hidden_size};
     wire_tensor_f32(&t, shape_store, 2, shape, x);
