@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "documents.h"
@@ -12,27 +13,34 @@
 #include "planner.h"
 #include "scorer.h"
 #include "sink.h"
+#include "tokenizer.h"
 
 typedef struct {
     const char *model_dir;
     const char *out_path;     /* NULL: stdout */
     const char *dump_path;    /* NULL: no per-token dump */
-    const char *tokenizer;    /* "bytes" */
+    const char *tokenizer;    /* NULL: MODEL_DIR/tokenizer.json; "bytes"; or a path */
     const char *stages;       /* --stages override, or NULL */
     long chunk, threads, in_flight, nope_group, context;
+    int resume;
     char **inputs;
     int ninputs;
 } ScoreOptions;
 
 static const char score_usage[] =
-    "usage: swan score -m MODEL_DIR [options] FILE...\n"
-    "  -m, --model DIR     model directory (config.json, *.safetensors)\n"
+    "usage: swan score -m MODEL_DIR [options] INPUT...\n"
+    "  -m, --model DIR     model directory (config.json, *.safetensors, tokenizer.json)\n"
     "  -o, --output PATH   append one JSON line per document (default: stdout)\n"
-    "  --tokenizer bytes   every byte of a file is one token\n"
+    "  --tokenizer bytes   every byte of a file is one token (default: MODEL_DIR/tokenizer.json)\n"
+    "  --tokenizer PATH    another tokenizer.json\n"
+    "  --resume            skip the documents that already have a line in -o PATH\n"
     "  --chunk C           tokens per forward chunk (default 512)\n"
     "  --threads T         BLAS threads per rank (default: 1 under MPI, else the library's)\n"
     "  --dump-nll PATH     per-token NLL as little-endian float32, n-1 values per\n"
     "                      document, documents in input order\n"
+    "inputs: text files; directories (their files, recursively, sorted; hidden ones\n"
+    "  skipped); NAME.jsonl, one {\"id\": ..., \"text\": ...} per line; NAME.u32, token ids\n"
+    "  as little-endian uint32. Text with a NUL byte is refused unless --tokenizer bytes.\n"
     "under mpirun (rank 0 coordinates, the others compute):\n"
     "  --in-flight B       documents in the pipeline at once (default 4)\n"
     "  --stages 0-3,4-7    layer ranges of the pipeline stages (default: planned)\n"
@@ -73,6 +81,10 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
             fputs(score_usage, stdout);
             exit(0);
         }
+        if (!strcmp(a, "--resume")) {
+            o->resume = 1;
+            continue;
+        }
         int matched = 0;
         for (size_t k = 0; k < sizeof strs / sizeof strs[0] && !matched; k++)
             if ((strs[k].short_name && !strcmp(a, strs[k].short_name)) || !strcmp(a, strs[k].name)) {
@@ -97,8 +109,14 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
         cli_error("score: no model given (-m MODEL_DIR)");
         return -1;
     }
-    if (!o->tokenizer || strcmp(o->tokenizer, "bytes") != 0) {
-        cli_error("score: only '--tokenizer bytes' is supported by this build");
+    if (o->resume && !o->out_path) {
+        cli_error("score: --resume needs the output file that holds the finished documents (-o PATH)");
+        return -1;
+    }
+    /* The dump has every document's values in input order, one run's worth:
+     * a resumed run could not tell where an earlier one's values end. */
+    if (o->resume && o->dump_path) {
+        cli_error("score: --resume cannot be combined with --dump-nll (the dump covers one whole run)");
         return -1;
     }
     if (o->ninputs == 0) {
@@ -181,7 +199,12 @@ static int score_pipeline(const ScoreOptions *o, DocReader *reader, ResultSink *
     return failed;
 }
 
-static int check_vocab(const ScoreOptions *o) {
+static int is_bytes(const ScoreOptions *o) {
+    return o->tokenizer && !strcmp(o->tokenizer, "bytes");
+}
+
+/* The model's vocabulary size: ids at or past it fail their document. */
+static int model_vocab(const ScoreOptions *o, int *vocab) {
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", o->model_dir);
     SwanConfig cfg;
@@ -190,12 +213,41 @@ static int check_vocab(const ScoreOptions *o) {
         cli_error("%s", err.msg);
         return -1;
     }
-    int ok = cfg.vocab_size >= 256;
-    if (!ok)
-        cli_error("%s: vocab_size %d cannot hold the 256 byte tokens of --tokenizer bytes", path,
-                  cfg.vocab_size);
+    *vocab = cfg.vocab_size;
     swan_config_free(&cfg);
-    return ok ? 0 : -1;
+    if (is_bytes(o) && *vocab < 256) {
+        cli_error("%s: vocab_size %d cannot hold the 256 byte tokens of --tokenizer bytes", path, *vocab);
+        return -1;
+    }
+    return 0;
+}
+
+/* Text becomes ids here, on the coordinator only: nodes only ever see ids. */
+static int load_tokenizer(const ScoreOptions *o, Tokenizer **t) {
+    SwanError err;
+    if (is_bytes(o)) {
+        if (tokenizer_bytes(t, &err) == 0) return 0;
+        cli_error("%s", err.msg);
+        return -1;
+    }
+    char path[4096];
+    const char *file = o->tokenizer;
+    if (!file) {
+        snprintf(path, sizeof path, "%s/tokenizer.json", o->model_dir);
+        if (access(path, F_OK) != 0) {
+            cli_error("%s: no tokenizer.json here (--tokenizer bytes scores raw bytes, "
+                      "--tokenizer PATH takes another tokenizer.json)", o->model_dir);
+            return -1;
+        }
+        file = path;
+    }
+    if (tokenizer_load(file, t, &err) == 0) return 0;
+    cli_error("%s", err.msg);
+    return -1;
+}
+
+static int skip_finished(void *sink, const char *id) {
+    return sink_take_done(sink, id);
 }
 
 int cmd_score(int argc, char **argv, int world) {
@@ -207,13 +259,18 @@ int cmd_score(int argc, char **argv, int world) {
     if (world == 1) kernels_set_threads((int)o.threads);
     ResultSink sink;
     DocReader reader;
+    Tokenizer *tok = NULL;
     memset(&sink, 0, sizeof sink);
-    int failed = -1;
-    if (check_vocab(&o) == 0 && sink_open(&sink, o.out_path, o.dump_path) == 0) {
-        doc_reader_init(&reader, o.inputs, o.ninputs, 256);
+    int vocab = 0, failed = -1;
+    if (model_vocab(&o, &vocab) == 0 && load_tokenizer(&o, &tok) == 0 &&
+        sink_open(&sink, o.out_path, o.dump_path, o.resume) == 0) {
+        DocReaderOptions ro = {tok, is_bytes(&o), vocab, o.resume ? skip_finished : NULL, &sink};
+        doc_reader_init(&reader, o.inputs, o.ninputs, &ro);
         failed = world > 1 ? score_pipeline(&o, &reader, &sink, world) : score_locally(&o, &reader, &sink);
+        doc_reader_free(&reader);
     }
     sink_close(&sink);
+    tokenizer_free(tok);
     free(o.inputs);
     return failed == 0 ? 0 : 1;
 }

@@ -1,19 +1,156 @@
 #include "sink.h"
 
+#include <cJSON.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "results.h"
 
-int sink_open(ResultSink *s, const char *out_path, const char *dump_path) {
+/* ---- resume: the ids already done, a multiset in an open-addressing table ---- */
+
+static size_t hash_id(const char *id) {
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)h;
+}
+
+static DoneId *find_slot(DoneId *tab, size_t cap, const char *id) {
+    for (size_t i = hash_id(id) & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (!tab[i].id || !strcmp(tab[i].id, id)) return &tab[i];
+}
+
+static int grow_done(ResultSink *s) {
+    size_t cap = s->done_cap ? 2 * s->done_cap : 64;
+    DoneId *tab = calloc(cap, sizeof *tab);
+    if (!tab) return -1;
+    for (size_t i = 0; i < s->done_cap; i++)
+        if (s->done[i].id) *find_slot(tab, cap, s->done[i].id) = s->done[i];
+    free(s->done);
+    s->done = tab;
+    s->done_cap = cap;
+    return 0;
+}
+
+static int add_done(ResultSink *s, const char *id) {
+    if (2 * (s->done_used + 1) > s->done_cap && grow_done(s) != 0) return -1;
+    DoneId *d = find_slot(s->done, s->done_cap, id);
+    if (!d->id) {
+        if (!(d->id = strdup(id))) return -1;
+        d->count = 0;
+        s->done_used++;
+    }
+    d->count++;
+    s->done_lines++;
+    return 0;
+}
+
+int sink_take_done(ResultSink *s, const char *id) {
+    if (!s->done_cap) return 0;
+    DoneId *d = find_slot(s->done, s->done_cap, id);
+    if (!d->id || d->count == 0) return 0;
+    d->count--;
+    return 1;
+}
+
+static int blank(const char *p, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') return 0;
+    return 1;
+}
+
+/* Adds a complete line's id: 0, 1 when the line is not a result, -1 when out of memory. */
+static int add_line(ResultSink *s, const char *line, size_t len) {
+    if (blank(line, len)) return 0;
+    cJSON *o = cJSON_ParseWithLength(line, len);
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
+    int rc = id ? add_done(s, id) : 1;
+    cJSON_Delete(o);
+    return rc;
+}
+
+/* Collects the ids of the file's result lines; *keep: the bytes up to the
+ * end of the last one. Only the last line may be bad: a line is written in
+ * one piece and made durable before the next, so a crash damages no other. */
+static int read_done(ResultSink *s, FILE *f, const char *path, long long *keep, long long *size) {
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long long off = 0;
+    long no = 0, bad_line = 0;
+    int rc = 0;
+    *keep = 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
+        no++;
+        off += len;
+        if (bad_line) {
+            cli_error("%s:%ld: not a result line (no \"id\"); cannot resume from this file", path, bad_line);
+            rc = -1;
+        } else if (line[len - 1] == '\n') {
+            int added = add_line(s, line, (size_t)len);
+            if (added < 0) cli_error("%s: out of memory reading the finished documents", path);
+            if (added < 0) rc = -1;
+            if (added > 0) bad_line = no;
+            if (added == 0) *keep = off;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        cli_error("%s: read error: %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    *size = off;
+    return rc;
+}
+
+/* Reads what an earlier run finished and cuts off a torn last line, so new
+ * lines start on a line of their own. A missing file is an empty one. */
+static int prepare_resume(ResultSink *s, const char *path) {
+    struct stat sb;
+    if (stat(path, &sb) != 0 && errno == ENOENT) return 0;
+    FILE *f = NULL;
+    if (!(f = fopen(path, "rb")) || fstat(fileno(f), &sb) != 0) {
+        cli_error("%s: %s", path, strerror(errno));
+        if (f) fclose(f);
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        cli_error("%s: --resume needs the output to be a regular file", path);
+        fclose(f);
+        return -1;
+    }
+    long long keep = 0, size = 0;
+    int rc = read_done(s, f, path, &keep, &size);
+    fclose(f);
+    if (rc == 0 && keep < size) {
+        fprintf(stderr, "swan: %s: cutting off a torn last line (%lld bytes) left by an "
+                        "interrupted run\n", path, size - keep);
+        if (truncate(path, (off_t)keep) != 0) {
+            cli_error("%s: cannot truncate: %s", path, strerror(errno));
+            rc = -1;
+        }
+    }
+    if (rc == 0)
+        fprintf(stderr, "swan: resuming: %ld finished documents in %s are skipped\n", s->done_lines, path);
+    return rc;
+}
+
+/* ---- the sink ---- */
+
+int sink_open(ResultSink *s, const char *out_path, const char *dump_path, int resume) {
     memset(s, 0, sizeof *s);
     s->out = stdout;
     s->out_name = out_path ? out_path : "stdout";
     s->dump_name = dump_path;
+    if (resume && (!out_path || prepare_resume(s, out_path) != 0)) {
+        if (!out_path) cli_error("--resume needs the output file (-o PATH)");
+        return -1;
+    }
     if (out_path && !(s->out = fopen(out_path, "a"))) {
         cli_error("%s: %s", out_path, strerror(errno));
         return -1;
@@ -30,18 +167,25 @@ void sink_close(ResultSink *s) {
     if (s->dump) fclose(s->dump);
     for (int i = 0; i < s->npending; i++) free(s->pending[i].nll);
     free(s->pending);
+    for (size_t i = 0; i < s->done_cap; i++) free(s->done[i].id);
+    free(s->done);
     memset(s, 0, sizeof *s);
 }
 
 /* A line is on disk before the next document is reported done: a crash
- * later loses nothing already finished. */
-static int write_line(ResultSink *s, const char *line) {
-    if (fputs(line, s->out) == EOF || fputc('\n', s->out) == EOF || fflush(s->out) != 0) return -1;
+ * later loses nothing already finished. It goes out in one write when it
+ * fits the stdio buffer, so a crash tears at most this line. */
+static int write_line(ResultSink *s, char **line) {
+    size_t n = strlen(*line);
+    char *grown = realloc(*line, n + 2);
+    if (!grown) return -1;
+    *line = grown;
+    memcpy(grown + n, "\n", 2);
+    if (fwrite(grown, 1, n + 1, s->out) != n + 1 || fflush(s->out) != 0) return -1;
     struct stat sb;
     if (fstat(fileno(s->out), &sb) == 0 && S_ISREG(sb.st_mode) && fsync(fileno(s->out)) != 0) return -1;
     return 0;
 }
-
 static int dump_values(ResultSink *s, const double *nll, long count) {
     for (long i = 0; i < count; i++) {
         float v = (float)nll[i];
@@ -93,7 +237,7 @@ static int queue_dump(ResultSink *s, long seq, const double *nll, long count) {
 int sink_document(ResultSink *s, long seq, const char *id, long ntokens, const double *nll,
                   double seconds, const RankStats *stats, int nstats) {
     char *line = result_line(id, ntokens, nll, seconds, stats, nstats);
-    int rc = line ? write_line(s, line) : -1;
+    int rc = line ? write_line(s, &line) : -1;
     free(line);
     if (rc != 0) {
         cli_error("%s: cannot write the result of %s: %s", s->out_name, id, strerror(errno));

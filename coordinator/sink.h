@@ -1,6 +1,10 @@
 /* Where finished documents go: one JSON line each, appended and made
  * durable (fsync) as soon as the document is done, whatever the order; and
- * the optional per-token NLL dump, kept in input order. */
+ * the optional per-token NLL dump, kept in input order.
+ *
+ * With resume, the output file's lines say which documents are done: a run
+ * killed at any point leaves only complete lines plus at most one partial
+ * last line, which is cut off before anything is appended. */
 #ifndef SWAN_SINK_H
 #define SWAN_SINK_H
 
@@ -20,6 +24,11 @@ typedef struct {
 } PendingDump;
 
 typedef struct {
+    char *id;    /* owned; NULL: free slot */
+    long count;  /* lines with this id not yet matched to an input */
+} DoneId;
+
+typedef struct {
     FILE *out;
     const char *out_name;
     FILE *dump;
@@ -27,11 +36,19 @@ typedef struct {
     long next_dump_seq;     /* the dump has every document before this */
     PendingDump *pending;   /* finished out of order, waiting for earlier ones */
     int npending, cap_pending;
+    DoneId *done;           /* resume: ids already in the output (hash set) */
+    size_t done_cap, done_used;
+    long done_lines;
 } ResultSink;
 
-/* out_path NULL: stdout. dump_path NULL: no dump. */
-int sink_open(ResultSink *s, const char *out_path, const char *dump_path);
+/* out_path NULL: stdout. dump_path NULL: no dump. resume (needs out_path):
+ * reads the ids already in out_path, cutting off a partial last line. */
+int sink_open(ResultSink *s, const char *out_path, const char *dump_path, int resume);
 void sink_close(ResultSink *s);
+
+/* Resume: 1 when a line for id is already in the output (each line stands
+ * for one document: an id on two lines skips two documents of that id). */
+int sink_take_done(ResultSink *s, const char *id);
 
 /* Records a finished document (nll: ntokens - 1 values, still the caller's). */
 int sink_document(ResultSink *s, long seq, const char *id, long ntokens, const double *nll,
