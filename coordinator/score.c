@@ -176,47 +176,37 @@ done:
 }
 
 /* Under mpirun: rank 0 plans and coordinates; only configs are read here. */
-static int score_pipeline(const ScoreOptions *o, DocReader *reader, ResultSink *sink, int world) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/config.json", o->model_dir);
-    SwanConfig cfg;
+static int score_pipeline(const ScoreOptions *o, const SwanConfig *cfg, DocReader *reader,
+                          ResultSink *sink, int world) {
+    Plan plan;
+    PlanRequest req = {world, o->context, o->stages, (int)o->nope_group};
     SwanError err;
-    if (swan_config_load(path, &cfg, &err) != 0) {
+    if (plan_make(cfg, &req, &plan, &err) != 0) {
         cli_error("%s", err.msg);
         return -1;
     }
-    Plan plan;
-    PlanRequest req = {world, o->context, o->stages, (int)o->nope_group};
-    int failed = -1;
-    if (plan_make(&cfg, &req, &plan, &err) != 0) {
-        cli_error("%s", err.msg);
-    } else {
-        plan_print(&cfg, &plan, stderr);
-        PipelineOptions po = {o->model_dir, (int)o->chunk, o->threads ? (int)o->threads : 1, (int)o->in_flight};
-        failed = pipeline_score(&cfg, &plan, &po, reader, sink, world);
-    }
-    swan_config_free(&cfg);
-    return failed;
+    plan_print(cfg, &plan, stderr);
+    PipelineOptions po = {o->model_dir, (int)o->chunk, o->threads ? (int)o->threads : 1, (int)o->in_flight};
+    return pipeline_score(cfg, &plan, &po, reader, sink, world);
 }
 
 static int is_bytes(const ScoreOptions *o) {
     return o->tokenizer && !strcmp(o->tokenizer, "bytes");
 }
 
-/* The model's vocabulary size: ids at or past it fail their document. */
-static int model_vocab(const ScoreOptions *o, int *vocab) {
+/* Rank 0 reads only the config: for the vocabulary and the plan. */
+static int load_config(const ScoreOptions *o, SwanConfig *cfg) {
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", o->model_dir);
-    SwanConfig cfg;
     SwanError err;
-    if (swan_config_load(path, &cfg, &err) != 0) {
+    if (swan_config_load(path, cfg, &err) != 0) {
         cli_error("%s", err.msg);
         return -1;
     }
-    *vocab = cfg.vocab_size;
-    swan_config_free(&cfg);
-    if (is_bytes(o) && *vocab < 256) {
-        cli_error("%s: vocab_size %d cannot hold the 256 byte tokens of --tokenizer bytes", path, *vocab);
+    if (is_bytes(o) && cfg->vocab_size < 256) {
+        cli_error("%s: vocab_size %d cannot hold the 256 byte tokens of --tokenizer bytes", path,
+                  cfg->vocab_size);
+        swan_config_free(cfg);
         return -1;
     }
     return 0;
@@ -261,15 +251,21 @@ int cmd_score(int argc, char **argv, int world) {
     DocReader reader;
     Tokenizer *tok = NULL;
     memset(&sink, 0, sizeof sink);
-    int vocab = 0, failed = -1;
-    if (model_vocab(&o, &vocab) == 0 && load_tokenizer(&o, &tok) == 0 &&
-        sink_open(&sink, o.out_path, o.dump_path, o.resume) == 0) {
-        DocReaderOptions ro = {tok, is_bytes(&o), vocab, o.resume ? skip_finished : NULL, &sink};
+    SwanConfig cfg;
+    int failed = -1;
+    if (load_config(&o, &cfg) != 0) {
+        free(o.inputs);
+        return 1;
+    }
+    if (load_tokenizer(&o, &tok) == 0 && sink_open(&sink, o.out_path, o.dump_path, o.resume) == 0) {
+        DocReaderOptions ro = {tok, is_bytes(&o), cfg.vocab_size, o.resume ? skip_finished : NULL, &sink};
         doc_reader_init(&reader, o.inputs, o.ninputs, &ro);
-        failed = world > 1 ? score_pipeline(&o, &reader, &sink, world) : score_locally(&o, &reader, &sink);
+        failed = world > 1 ? score_pipeline(&o, &cfg, &reader, &sink, world)
+                           : score_locally(&o, &reader, &sink);
         doc_reader_free(&reader);
     }
     sink_close(&sink);
+    swan_config_free(&cfg);
     tokenizer_free(tok);
     free(o.inputs);
     return failed == 0 ? 0 : 1;

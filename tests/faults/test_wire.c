@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engine/check.h"
+#include "check.h"
 #include "wire.h"
 
 static uint8_t *activation_frame(size_t *len, float *x, int64_t *shape_store) {

@@ -6,19 +6,7 @@
 
 #include "planner.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "%s:%d: check failed: ", __FILE__, __LINE__);  \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 /* kinds: one letter per layer, S/N with their usual RoPE flag, s/n unusual. */
 static SwanConfig make_cfg(const char *kinds, int d, int heads, int ffn, int vocab,
@@ -300,6 +288,5 @@ int main(void) {
     test_idle_ranks();
     test_weight_bytes();
     test_print();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

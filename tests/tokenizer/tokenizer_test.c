@@ -18,19 +18,7 @@
 
 #define SKIP_CODE 77
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                    \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-        } else {                                                            \
-            failed++;                                                       \
-            fprintf(stderr, "%s:%d: check failed: ", __FILE__, __LINE__);   \
-            fprintf(stderr, __VA_ARGS__);                                   \
-            fputc('\n', stderr);                                            \
-        }                                                                   \
-    } while (0)
+#include "check.h"
 
 /* Trained GPT-2 and Llama-3 styles, the GPT-2 one with add_prefix_space, and
  * a tiny hand-made vocabulary for merge and added-token corner cases. */
@@ -550,6 +538,5 @@ int main(int argc, char **argv) {
     }
     for (int s = 0; s < NSTYLES; s++) tokenizer_free(toks[s]);
     if (rc == SKIP_CODE) return rc;
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

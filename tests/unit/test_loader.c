@@ -14,19 +14,7 @@
 #include "safetensors.h"
 #include "weights.h"
 
-static int n_passed, n_failed;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (cond) {                                                        \
-            n_passed++;                                                    \
-        } else {                                                           \
-            n_failed++;                                                    \
-            fprintf(stderr, "%s:%d: check failed: ", __FILE__, __LINE__);  \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 /* ---- scratch files ------------------------------------------------------ */
 
@@ -655,6 +643,5 @@ int main(void) {
     test_raw_headers();
     test_index_promise();
     remove_scratch();
-    printf("%d passed, %d failed\n", n_passed, n_failed);
-    return n_failed ? 1 : 0;
+    return check_summary();
 }
