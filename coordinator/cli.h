@@ -7,6 +7,7 @@
 /* world: MPI ranks (1 without mpirun); rank 0 runs the commands. */
 int cmd_score(int argc, char **argv, int world);
 int cmd_bench(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_generate(int argc, char **argv, int world);
 int cmd_plan(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);

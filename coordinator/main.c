@@ -19,6 +19,7 @@ static const char usage[] =
     "  generate -m MODEL_DIR -f PROMPT [-n N] [--temperature T] [--top-p P] [--seed S]\n"
     "  tokenize -m MODEL_DIR FILE [--format u32] [-o OUT]\n"
     "  plan     -m MODEL_DIR --ranks N --context LEN [--stages 0-3,4-7] [--nope-group G]\n"
+    "  report   RESULTS.jsonl...   (mean NLL by position over documents)\n"
     "  bench    prefill [...] | make-model DIR [...]\n"
     "run 'swan COMMAND --help' for a command's options\n";
 
@@ -62,6 +63,7 @@ static int run_command(int argc, char **argv, int world) {
     }
     if (!strcmp(argv[1], "score")) return cmd_score(argc - 1, argv + 1, world);
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "report")) return cmd_report(argc - 1, argv + 1);
     if (!strcmp(argv[1], "generate")) return cmd_generate(argc - 1, argv + 1, world);
     if (!strcmp(argv[1], "plan")) return cmd_plan(argc - 1, argv + 1);
     if (!strcmp(argv[1], "tokenize")) return cmd_tokenize(argc - 1, argv + 1);
