@@ -215,6 +215,8 @@ int cmd_generate(int argc, char **argv, int world) {
     memset(&e, 0, sizeof e);
     SwanConfig cfg;
     memset(&cfg, 0, sizeof cfg);
+    Plan plan;                /* the pipeline session points at these two */
+    PipelineOptions po;
     int rc = -1;
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", o.model_dir);
@@ -231,13 +233,12 @@ int cmd_generate(int argc, char **argv, int world) {
             goto done;
         }
     if (world > 1) {
-        Plan plan;
         PlanRequest req = {world, o.context, o.stages, (int)o.nope_group};
         if (plan_make(&cfg, &req, &plan, &err) != 0) {
             cli_error("%s", err.msg);
             goto done;
         }
-        PipelineOptions po = {o.model_dir, (int)o.chunk, o.threads ? (int)o.threads : 1, 1};
+        po = (PipelineOptions){o.model_dir, (int)o.chunk, o.threads ? (int)o.threads : 1, 1};
         e.session = pipeline_open(&cfg, &plan, &po, world);
     } else {
         kernels_set_threads((int)o.threads);
