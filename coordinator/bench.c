@@ -36,7 +36,14 @@ static int parse_bench_options(int argc, char **argv, BenchOptions *o) {
     };
     int i = 1;
     if (argc > 1 && !strcmp(argv[1], "prefill")) i = 2;
-    if (argc > 2 && !strcmp(argv[1], "make-model")) i = 3;
+    if (argc > 1 && !strcmp(argv[1], "make-model")) {
+        i = 2;
+        if (argc > 2 && argv[2][0] != '-') i = 3; /* DIR */
+        else if (argc < 3) {
+            cli_error("bench make-model: needs the directory to write (swan bench make-model DIR)");
+            return -1;
+        }
+    }
     for (; i < argc; i += 2) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(bench_usage, stdout);
@@ -303,7 +310,13 @@ static int make_model(const char *dir, const BenchOptions *o) {
 int cmd_bench(int argc, char **argv) {
     BenchOptions o;
     if (parse_bench_options(argc, argv, &o) != 0) return 2;
-    if (argc > 2 && !strcmp(argv[1], "make-model")) return make_model(argv[2], &o);
+    if (argc > 1 && !strcmp(argv[1], "make-model")) {
+        if (argv[2][0] == '-') {
+            cli_error("bench make-model: needs the directory before the options");
+            return 2;
+        }
+        return make_model(argv[2], &o);
+    }
     kernels_set_threads((int)o.threads);
     SwanConfig cfg;
     ModelWeights w;

@@ -18,6 +18,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a whole decimal integer in [lo, hi]; -1 with a message otherwise. */
 int cli_parse_long(const char *opt, const char *text, long lo, long hi, long *out);
 
+/* --wire-dtype f32|bf16: *bf16 = 1 for bf16; -1 with a message otherwise. */
+int cli_parse_wire_dtype(const char *opt, const char *text, int *bf16);
+
 /* Seconds on a monotonic clock. */
 double cli_now(void);
 

@@ -19,6 +19,7 @@ typedef struct {
     const char *model_dir, *prompt_path, *tokenizer, *stages;
     long max_new, chunk, threads, nope_group, context, seed;
     double temperature, top_p;
+    int wire_bf16;
 } GenerateOptions;
 
 static const char generate_usage[] =
@@ -28,7 +29,8 @@ static const char generate_usage[] =
     "  --top-p P          nucleus mass (default 0.95)\n"
     "  --seed S           random stream (default 1): same seed, same text, any rank count\n"
     "  --tokenizer bytes|PATH   default MODEL_DIR/tokenizer.json\n"
-    "  --chunk C --threads T --stages ... --nope-group G --context N   as for score\n";
+    "  --chunk C --threads T --stages ... --nope-group G --context N --wire-dtype D\n"
+    "                     as for score\n";
 
 static int parse_double(const char *opt, const char *text, double lo, double hi, double *out) {
     char *end;
@@ -46,7 +48,7 @@ static int parse_generate_options(int argc, char **argv, GenerateOptions *o) {
     *o = (GenerateOptions){0};
     o->max_new = 256, o->chunk = 512, o->context = 32768, o->seed = 1;
     o->temperature = 0.8, o->top_p = 0.95;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes one value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int rc = 0;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -64,6 +66,7 @@ static int parse_generate_options(int argc, char **argv, GenerateOptions *o) {
         else if (!strcmp(a, "--seed")) rc = cli_parse_long(a, v, 0, 0x7FFFFFFFFFFFFFFFL, &o->seed);
         else if (!strcmp(a, "--temperature")) rc = parse_double(a, v, 0.0, 100.0, &o->temperature);
         else if (!strcmp(a, "--top-p")) rc = parse_double(a, v, 1e-9, 1.0, &o->top_p);
+        else if (!strcmp(a, "--wire-dtype")) rc = cli_parse_wire_dtype(a, v, &o->wire_bf16);
         else {
             cli_error("generate: unknown option '%s'", a);
             return -1;
@@ -73,7 +76,6 @@ static int parse_generate_options(int argc, char **argv, GenerateOptions *o) {
             cli_error("generate: %s needs a value", a);
             return -1;
         }
-        i++;
     }
     if (!o->model_dir || !o->prompt_path) {
         cli_error("generate: needs -m MODEL_DIR and -f PROMPT");
@@ -238,7 +240,7 @@ int cmd_generate(int argc, char **argv, int world) {
             cli_error("%s", err.msg);
             goto done;
         }
-        po = (PipelineOptions){o.model_dir, (int)o.chunk, o.threads ? (int)o.threads : 1, 1};
+        po = (PipelineOptions){o.model_dir, (int)o.chunk, o.threads ? (int)o.threads : 1, 1, o.wire_bf16, NULL};
         e.session = pipeline_open(&cfg, &plan, &po, world);
     } else {
         kernels_set_threads((int)o.threads);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mpi.h>
 
@@ -31,7 +32,8 @@ void cli_error(const char *fmt, ...) {
     va_end(ap);
     for (char *c = buf; *c; c++)
         if (*c == '\n') *c = ' ';
-    fprintf(stderr, "swan: error: %s\n", buf);
+    /* On a terminal, first wipe a progress line that may be on screen. */
+    fprintf(stderr, "%sswan: error: %s\n", isatty(STDERR_FILENO) ? "\r\033[K" : "", buf);
 }
 
 int cli_parse_long(const char *opt, const char *text, long lo, long hi, long *out) {
@@ -48,6 +50,15 @@ int cli_parse_long(const char *opt, const char *text, long lo, long hi, long *ou
     }
     *out = v;
     return 0;
+}
+
+int cli_parse_wire_dtype(const char *opt, const char *text, int *bf16) {
+    if (text && (!strcmp(text, "f32") || !strcmp(text, "bf16"))) {
+        *bf16 = !strcmp(text, "bf16");
+        return 0;
+    }
+    cli_error("%s: '%s' is not f32 or bf16", opt, text ? text : "");
+    return -1;
 }
 
 double cli_now(void) {

@@ -78,6 +78,7 @@ static void send_setup(Coord *c) {
     s.stages = stage_ptrs;
     s.max_chunk = c->o->chunk;
     s.threads = c->o->threads;
+    s.activation_dtype = c->o->activations_bf16 ? SWAN__DTYPE__DTYPE_BF16 : SWAN__DTYPE__DTYPE_F32;
     Swan__Envelope env = SWAN__ENVELOPE__INIT;
     env.body_case = SWAN__ENVELOPE__BODY_SETUP;
     env.setup = &s;
@@ -167,6 +168,7 @@ static int start_documents(Coord *c) {
         while ((rc = doc_reader_next(c->reader, &f->doc)) < 0) {
             c->failed++;
             sink_skip(c->sink, f->doc.seq);
+            progress_document(c->o->progress, 0);
         }
         if (rc == 0) {
             c->reader_done = 1;
@@ -223,6 +225,7 @@ static void take_result(Coord *c, int src, const Swan__ChunkResult *r) {
     memcpy(f->nll + r->pos0, r->nll, sizeof(double) * r->n_nll);
     f->done++;
     c->outstanding--;
+    progress_tokens(c->o->progress, (long)r->n_nll);
 }
 
 static void take_stats(Coord *c, int src, const Swan__DocStats *s) {
@@ -266,6 +269,7 @@ static int finish_documents(Coord *c) {
         if (sink_document(c->sink, f->doc.seq, f->doc.id, f->doc.ntokens, f->nll, cli_now() - f->t0,
                           f->stats, f->nstats) != 0)
             wire_fatal("cannot record a finished document");
+        progress_document(c->o->progress, 1);
         document_free(&f->doc);
         free(f->nll);
         f->nll = NULL;

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "documents.h"
 #include "planner.h"
+#include "progress.h"
 #include "sink.h"
 
 typedef struct {
@@ -16,6 +17,8 @@ typedef struct {
     int chunk;
     int threads;
     int in_flight;
+    int activations_bf16;  /* stage boundaries carry bf16: half the bytes, not exact */
+    Progress *progress;    /* NULL: none */
 } PipelineOptions;
 
 /* Returns the number of documents that failed, or -1 when the run could

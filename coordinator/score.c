@@ -23,6 +23,8 @@ typedef struct {
     const char *stages;       /* --stages override, or NULL */
     long chunk, threads, in_flight, nope_group, context;
     int resume;
+    int wire_bf16;
+    ProgressMode progress;
     char **inputs;
     int ninputs;
 } ScoreOptions;
@@ -36,6 +38,8 @@ static const char score_usage[] =
     "  --resume            skip the documents that already have a line in -o PATH\n"
     "  --chunk C           tokens per forward chunk (default 512)\n"
     "  --threads T         BLAS threads per rank (default: 1 under MPI, else the library's)\n"
+    "  --progress          progress on stderr even when it is not a terminal (a line\n"
+    "                      every 10 s); --no-progress: none (default: on a terminal)\n"
     "  --dump-nll PATH     per-token NLL as little-endian float32, n-1 values per\n"
     "                      document, documents in input order\n"
     "inputs: text files; directories (their files, recursively, sorted; hidden ones\n"
@@ -45,7 +49,9 @@ static const char score_usage[] =
     "  --in-flight B       documents in the pipeline at once (default 4)\n"
     "  --stages 0-3,4-7    layer ranges of the pipeline stages (default: planned)\n"
     "  --nope-group G      ranks sharing each stage's global-layer caches (default 1)\n"
-    "  --context N         document length the planner balances for (default 32768)\n";
+    "  --context N         document length the planner balances for (default 32768)\n"
+    "  --wire-dtype bf16   activations between stages as bf16: half the bytes, NLL no\n"
+    "                      longer exact (default f32)\n";
 
 /* Options that take a whole number, with their bounds. */
 static int parse_number_option(const char *a, const char *val, ScoreOptions *o, int *matched) {
@@ -83,6 +89,15 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
         }
         if (!strcmp(a, "--resume")) {
             o->resume = 1;
+            continue;
+        }
+        if (!strcmp(a, "--progress") || !strcmp(a, "--no-progress")) {
+            o->progress = a[2] == 'n' ? PROGRESS_OFF : PROGRESS_ON;
+            continue;
+        }
+        if (!strcmp(a, "--wire-dtype")) {
+            if (cli_parse_wire_dtype(a, val, &o->wire_bf16) != 0) return -1;
+            i++;
             continue;
         }
         int matched = 0;
@@ -127,7 +142,7 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
 }
 
 /* One process: the whole model here, documents one after another. */
-static int score_locally(const ScoreOptions *o, DocReader *reader, ResultSink *sink) {
+static int score_locally(const ScoreOptions *o, DocReader *reader, ResultSink *sink, Progress *progress) {
     SwanModel model;
     Forward fwd;
     Head head;
@@ -154,15 +169,18 @@ static int score_locally(const ScoreOptions *o, DocReader *reader, ResultSink *s
                                (long)doc_caches_bytes(&caches, &model.cfg, LAYER_GLOBAL),
                                caches.global_attention_seconds, 0, 0};
             doc_caches_free(&caches);
+            progress_tokens(progress, doc.ntokens);
             if (sink_document(sink, doc.seq, doc.id, doc.ntokens, nll, cli_now() - t0, &stats, 1) != 0) {
                 free(nll);
                 document_free(&doc);
                 failed = -1;
                 goto done;
             }
+            progress_document(progress, 1);
         } else {
             if (rc > 0) cli_error("%s: %s", doc.id, err.msg);
             sink_skip(sink, doc.seq);
+            progress_document(progress, 0);
             failed++;
         }
         free(nll);
@@ -177,7 +195,7 @@ done:
 
 /* Under mpirun: rank 0 plans and coordinates; only configs are read here. */
 static int score_pipeline(const ScoreOptions *o, const SwanConfig *cfg, DocReader *reader,
-                          ResultSink *sink, int world) {
+                          ResultSink *sink, Progress *progress, int world) {
     Plan plan;
     PlanRequest req = {world, o->context, o->stages, (int)o->nope_group};
     SwanError err;
@@ -186,7 +204,8 @@ static int score_pipeline(const ScoreOptions *o, const SwanConfig *cfg, DocReade
         return -1;
     }
     plan_print(cfg, &plan, stderr);
-    PipelineOptions po = {o->model_dir, (int)o->chunk, o->threads ? (int)o->threads : 1, (int)o->in_flight};
+    PipelineOptions po = {o->model_dir, (int)o->chunk, o->threads ? (int)o->threads : 1, (int)o->in_flight,
+                          o->wire_bf16, progress};
     return pipeline_score(cfg, &plan, &po, reader, sink, world);
 }
 
@@ -260,8 +279,11 @@ int cmd_score(int argc, char **argv, int world) {
     if (load_tokenizer(&o, &tok) == 0 && sink_open(&sink, o.out_path, o.dump_path, o.resume) == 0) {
         DocReaderOptions ro = {tok, is_bytes(&o), cfg.vocab_size, o.resume ? skip_finished : NULL, &sink};
         doc_reader_init(&reader, o.inputs, o.ninputs, &ro);
-        failed = world > 1 ? score_pipeline(&o, &cfg, &reader, &sink, world)
-                           : score_locally(&o, &reader, &sink);
+        Progress progress;
+        progress_init(&progress, o.progress);
+        failed = world > 1 ? score_pipeline(&o, &cfg, &reader, &sink, &progress, world)
+                           : score_locally(&o, &reader, &sink, &progress);
+        progress_finish(&progress);
         doc_reader_free(&reader);
     }
     sink_close(&sink);

@@ -567,8 +567,9 @@ static const AddedToken *find_added(const Tokenizer *t, int pass, const AddedTok
 static int encode_piece(Encoder *e, int pass, const unsigned char *s, size_t n) {
     const Tokenizer *t = e->t;
     if (pass == 2) return pretokenize(e, 0, s, n);
-    const AddedToken *tokens = pass == 0 ? t->added : t->added + t->nadded_raw;
     size_t count = pass == 0 ? t->nadded_raw : t->nadded - t->nadded_raw;
+    if (count == 0) return n ? encode_piece(e, pass + 1, s, n) : 0; /* t->added may be NULL */
+    const AddedToken *tokens = pass == 0 ? t->added : t->added + t->nadded_raw;
     size_t done = 0, at;
     const AddedToken *a;
     while ((a = find_added(t, pass, tokens, count, s, n, done, &at))) {
@@ -731,11 +732,15 @@ static int set_token(Load *L, int id, const char *content, int *bytelevel) {
     return rc;
 }
 
+/* Ids index dense tables, so one absurd id would cost gigabytes; the
+ * largest real vocabularies are a few hundred thousand. */
+#define TOKENIZER_MAX_ID (1 << 24)
+
 static int json_id(Load *L, const cJSON *item, const char *what, int *id) {
-    if (!cJSON_IsNumber(item) || item->valuedouble < 0 || item->valuedouble >= INT_MAX ||
+    if (!cJSON_IsNumber(item) || item->valuedouble < 0 || item->valuedouble >= TOKENIZER_MAX_ID ||
         item->valuedouble != (double)(int)item->valuedouble)
         return swan_error_set(L->err, "%s: %s: id is not a whole number in [0, %d)", L->path,
-                              what, INT_MAX);
+                              what, TOKENIZER_MAX_ID);
     *id = (int)item->valuedouble;
     return 0;
 }

@@ -47,6 +47,9 @@ static void take_role(Node *n, const Swan__Setup *s) {
 static void load_role(Node *n, const Swan__Setup *s) {
     SwanError err;
     n->max_chunk = s->max_chunk;
+    if (s->activation_dtype != SWAN__DTYPE__DTYPE_F32 && s->activation_dtype != SWAN__DTYPE__DTYPE_BF16)
+        wire_fatal("setup: unknown activation dtype");
+    n->activations_bf16 = s->activation_dtype == SWAN__DTYPE__DTYPE_BF16;
     kernels_set_threads(s->threads > 0 ? s->threads : 1);
     if (n->stage < 0) return; /* idle: nothing to load */
     int leader = n->group_index == 0;

@@ -31,6 +31,7 @@ typedef struct {
     int prev_leader;         /* world rank chunks come from; 0 (coordinator) for stage 0 */
     int layer_begin, layer_end;
     int max_chunk;
+    int activations_bf16;    /* stage boundaries carry bf16 (Setup.activation_dtype) */
     size_t max_frame;
     /* model */
     SwanModel model;         /* leader: weights of its layers; member: config only */

@@ -74,7 +74,14 @@ static void send_downstream(Node *n, const Swan__Activation *a, const float *x) 
     out.want_logits = a->want_logits;
     Swan__Tensor t;
     int64_t shape_store[2], shape[2] = {a->ntok, n->model.cfg.hidden_size};
-    wire_tensor_f32(&t, shape_store, 2, shape, x);
+    uint8_t *bf16 = NULL;
+    if (n->activations_bf16) {
+        bf16 = malloc(2 * (size_t)shape[0] * (size_t)shape[1]);
+        if (!bf16) wire_fatal("out of memory for a chunk's bf16 activations");
+        wire_tensor_bf16(&t, shape_store, 2, shape, x, bf16);
+    } else {
+        wire_tensor_f32(&t, shape_store, 2, shape, x);
+    }
     out.x = &t;
     Swan__Envelope env = SWAN__ENVELOPE__INIT;
     env.body_case = SWAN__ENVELOPE__BODY_ACTIVATION;
@@ -82,6 +89,7 @@ static void send_downstream(Node *n, const Swan__Activation *a, const float *x) 
     node_current_doc(n)->pipe_bytes_sent += (long)wire_packed_size(&env);
     SwanError err;
     if (wire_send(&env, n->next_leader, TAG_PIPE, &err) != 0) wire_fatal(err.msg);
+    free(bf16);
 }
 
 void stage_activation(Node *n, int src, Swan__Activation *a) {

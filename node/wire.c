@@ -152,6 +152,30 @@ void wire_tensor_f32(Swan__Tensor *t, int64_t *shape_storage, int ndim, const in
     t->data.data = (uint8_t *)data;
 }
 
+/* Rounds to nearest, ties to even, as PyTorch's float->bfloat16 does; a NaN
+ * stays a (quiet) NaN instead of rounding into infinity. */
+static uint16_t bf16_from_f32(float f) {
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
+    bits += 0x7fffu + ((bits >> 16) & 1u);
+    return (uint16_t)(bits >> 16);
+}
+
+void wire_tensor_bf16(Swan__Tensor *t, int64_t *shape_storage, int ndim, const int64_t *shape,
+                      const float *data, uint8_t *storage) {
+    wire_tensor_f32(t, shape_storage, ndim, shape, data);
+    size_t n = t->data.len / sizeof(float);
+    for (size_t i = 0; i < n; i++) {
+        uint16_t h = bf16_from_f32(data[i]);
+        storage[2 * i] = (uint8_t)(h & 0xff);
+        storage[2 * i + 1] = (uint8_t)(h >> 8);
+    }
+    t->dtype = SWAN__DTYPE__DTYPE_BF16;
+    t->data.len = 2 * n;
+    t->data.data = storage;
+}
+
 int wire_tensor_check(const Swan__Tensor *t, int ndim, const int64_t *shape, int sender,
                       const char *what, SwanError *err) {
     if (!t) return swan_error_set(err, "%s from rank %d is missing", what, sender);

@@ -62,6 +62,10 @@ void wire_idle(int *backoff_us);
 /* Tensor payloads. */
 void wire_tensor_f32(Swan__Tensor *t, int64_t *shape_storage, int ndim, const int64_t *shape,
                      const float *data);
+/* The same tensor rounded to bf16 into storage (2 bytes per value, owned by
+ * the caller and alive until the message is packed). */
+void wire_tensor_bf16(Swan__Tensor *t, int64_t *shape_storage, int ndim, const int64_t *shape,
+                      const float *data, uint8_t *storage);
 /* Checks dtype F32 or BF16, the exact shape, and the byte length. */
 int wire_tensor_check(const Swan__Tensor *t, int ndim, const int64_t *shape, int sender,
                       const char *what, SwanError *err);

@@ -1,6 +1,7 @@
 /* Frames are checked before use: a truncated, oversized, wrong-version or
  * empty frame and a tensor whose shape or length lies are all refused with
  * a message naming the sender. No MPI traffic: decode works on bytes. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,28 @@ static int rejects(const uint8_t *buf, size_t len, size_t max, const char *needl
     return ok;
 }
 
+/* bf16 on the wire: round to nearest even, little-endian, NaN and infinity
+ * kept; the receiver widens back to f32 exactly. */
+static void check_bf16(void) {
+    float x[7] = {1.0f, 1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f, -2.5f, INFINITY, NAN, 0x1.fep-100f};
+    float want[7] = {1.0f, 1.0f, 1.0f + 0x1p-6f, -2.5f, INFINITY, NAN, 0x1.fep-100f};
+    uint8_t storage[14];
+    int64_t shape_store[1], shape[1] = {7};
+    Swan__Tensor t;
+    wire_tensor_bf16(&t, shape_store, 1, shape, x, storage);
+    SwanError err;
+    CHECK(t.dtype == SWAN__DTYPE__DTYPE_BF16 && t.data.len == 14, "bf16 tensor: 2 bytes a value");
+    CHECK(storage[0] == 0x80 && storage[1] == 0x3f, "1.0 is 0x3f80, low byte first");
+    CHECK(wire_tensor_check(&t, 1, shape, 4, "activation", &err) == 0, "bf16 tensor checks: %s", err.msg);
+    float back[7];
+    wire_tensor_read(&t, back);
+    for (int i = 0; i < 7; i++)
+        CHECK(isnan(want[i]) ? isnan(back[i]) : back[i] == want[i], "bf16 value %d: %a -> %a, want %a", i,
+              x[i], back[i], want[i]);
+}
+
 int main(void) {
+    check_bf16();
     float x[6] = {1, 2, 3, 4, 5, 6};
     int64_t shape_store[2];
     size_t len;

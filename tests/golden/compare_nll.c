@@ -1,4 +1,5 @@
-/* compare_nll ACTUAL EXPECTED TOL: per-token NLL files agree within TOL.
+/* compare_nll ACTUAL EXPECTED TOL [MEAN_TOL]: per-token NLL files agree
+ * within TOL, and (when given) their mean |difference| is at most MEAN_TOL.
  * Files ending in .f64 hold float64, anything else float32 (little-endian).
  * Prints the worst token; exits 1 when any differs by more than TOL, when
  * the counts differ, or when a value is not finite. */
@@ -37,8 +38,8 @@ static double *read_values(const char *path, long *n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: compare_nll ACTUAL EXPECTED TOL\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: compare_nll ACTUAL EXPECTED TOL [MEAN_TOL]\n");
         return 2;
     }
     double tol = atof(argv[3]);
@@ -49,15 +50,18 @@ int main(int argc, char **argv) {
         printf("FAIL: %ld values in %s, %ld in %s\n", na, argv[1], ne, argv[2]);
         return 1;
     }
-    double worst = 0.0;
+    double worst = 0.0, sum = 0.0;
     long worst_at = 0, bad = 0;
     for (long i = 0; i < na; i++) {
         double d = fabs(a[i] - e[i]);
         if (!isfinite(a[i]) || !isfinite(e[i]) || d > tol) bad++;
         if (!(d <= worst)) worst = d, worst_at = i;
+        sum += d;
     }
-    printf("%s: %ld tokens, max |dNLL| = %.3g at token %ld (%.6f vs %.6f), %ld over %.1g\n",
-           bad ? "FAIL" : "ok", na, worst, worst_at + 1, a[worst_at], e[worst_at], bad, tol);
+    double mean = sum / (double)na, mean_tol = argc == 5 ? atof(argv[4]) : INFINITY;
+    if (!(mean <= mean_tol)) bad++;
+    printf("%s: %ld tokens, max |dNLL| = %.3g at token %ld (%.6f vs %.6f), %ld over %.3g, mean %.3g\n",
+           bad ? "FAIL" : "ok", na, worst, worst_at + 1, a[worst_at], e[worst_at], bad, tol, mean);
     free(a);
     free(e);
     return bad ? 1 : 0;

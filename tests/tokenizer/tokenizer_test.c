@@ -432,6 +432,7 @@ static void test_load_errors(const char *dir, const char *scratch) {
         {"no_bytes", "model.vocab", "{\"a\":0,\"b\":1}", "byte 0x00"},
         {"merge", "model.merges", "[\"a zzz\"]", "zzz"},
         {"single_word", "added_tokens", "[{\"id\":4093,\"content\":\"<x>\",\"single_word\":true}]", "single_word"},
+        {"huge_id", "added_tokens", "[{\"id\":2000000000,\"content\":\"<x>\"}]", "whole number in [0, 16777216)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cJSON *root = text ? cJSON_Parse(text) : NULL;
@@ -439,6 +440,31 @@ static void test_load_errors(const char *dir, const char *scratch) {
         mutate(root, cases[i].key, cases[i].value);
         check_load_error(scratch, root, cases[i].name, cases[i].want);
         cJSON_Delete(root);
+    }
+    /* No added tokens at all: loads, and "<|endoftext|>" is plain text. */
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    if (root) {
+        mutate(root, "added_tokens", "[]");
+        snprintf(path, sizeof path, "%s/no_added.json", scratch);
+        char *plain = cJSON_PrintUnformatted(root);
+        FILE *out = fopen(path, "wb");
+        if (out) fputs(plain, out), fclose(out);
+        free(plain);
+        cJSON_Delete(root);
+        Tokenizer *t = NULL;
+        SwanError err;
+        static const unsigned char sample[] = "a <|endoftext|> b";
+        int *ids = NULL;
+        size_t n = 0, blen = 0;
+        unsigned char *back = NULL;
+        int ok = tokenizer_load(path, &t, &err) == 0 &&
+                 tokenizer_encode(t, sample, sizeof sample - 1, &ids, &n, &err) == 0 &&
+                 tokenizer_decode(t, ids, n, &back, &blen, &err) == 0;
+        CHECK(ok && n > 3 && blen == sizeof sample - 1 && !memcmp(back, sample, blen),
+              "no added tokens: %zu ids, round trip %s (%s)", n, ok ? "ran" : "failed", ok ? "" : err.msg);
+        free(ids);
+        free(back);
+        tokenizer_free(t);
     }
     free(text);
     Tokenizer *t = NULL;
