@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "kernels.h"
+#include "parallel.h"
 
 static int group_size(const SwanConfig *cfg) { return cfg->num_heads / cfg->num_kv_heads; }
 
@@ -25,12 +26,19 @@ int forward_init(Forward *f, const SwanConfig *cfg, const ModelWeights *w,
     f->proj = malloc(sizeof(float) * C * d);
     f->gate_up = malloc(sizeof(float) * C * 2 * I);
     f->act = malloc(sizeof(float) * C * I);
-    f->qgroup = malloc(sizeof(float) * C * grp * hd);
-    f->scores = malloc(sizeof(float) * attn_scratch_floats(grp));
-    int acc_rc = attn_acc_init(&f->acc, max_chunk * grp, hd);
+    f->nscratch = parallel_workers();
+    f->scratch = calloc((size_t)f->nscratch, sizeof *f->scratch);
+    int scratch_rc = f->scratch ? 0 : -1;
+    for (int i = 0; i < f->nscratch && scratch_rc == 0; i++) {
+        AttnScratch *s = &f->scratch[i];
+        s->qgroup = malloc(sizeof(float) * C * grp * hd);
+        s->scores = malloc(sizeof(float) * attn_scratch_floats(grp));
+        scratch_rc = attn_acc_init(&s->acc, max_chunk * grp, hd);
+        if (!s->qgroup || !s->scores) scratch_rc = -1;
+    }
     int rope_rc = rope_table_init(&f->rope, hd, cfg->rope_theta, max_chunk);
     if (!f->xn || !f->qkv || !f->att || !f->proj || !f->gate_up || !f->act ||
-        !f->qgroup || !f->scores || acc_rc != 0 || rope_rc != 0) {
+        scratch_rc != 0 || rope_rc != 0) {
         forward_free(f);
         return swan_error_set(err, "out of memory allocating forward scratch for chunk %d", max_chunk);
     }
@@ -44,9 +52,12 @@ void forward_free(Forward *f) {
     free(f->proj);
     free(f->gate_up);
     free(f->act);
-    free(f->qgroup);
-    free(f->scores);
-    attn_acc_free(&f->acc);
+    for (int i = 0; f->scratch && i < f->nscratch; i++) {
+        free(f->scratch[i].qgroup);
+        free(f->scratch[i].scores);
+        attn_acc_free(&f->scratch[i].acc);
+    }
+    free(f->scratch);
     rope_table_free(&f->rope);
     memset(f, 0, sizeof *f);
 }
@@ -96,12 +107,15 @@ float forward_logit_scale(const SwanConfig *cfg, int layer, long pos) {
 }
 
 /* Copies the queries of KV group g into rows t * grp + i of dst, scaled per token. */
-static void gather_group_queries(const Forward *f, int layer, int g, int n, long pos0, float *dst) {
+/* Scaled queries of group g for the chunk's tokens t0 .. t0 + n - 1 (the
+ * chunk starts at position pos0). */
+static void gather_group_queries(const Forward *f, int layer, int g, int t0, int n, long pos0,
+                                 float *dst) {
     const SwanConfig *cfg = f->cfg;
     int hd = cfg->head_dim, grp = group_size(cfg);
     for (int t = 0; t < n; t++) {
-        float scale = forward_logit_scale(cfg, layer, pos0 + t);
-        const float *src = f->qkv + (size_t)t * f->qkv_width + (size_t)g * grp * hd;
+        float scale = forward_logit_scale(cfg, layer, pos0 + t0 + t);
+        const float *src = f->qkv + (size_t)(t0 + t) * f->qkv_width + (size_t)g * grp * hd;
         float *row = dst + (size_t)t * grp * hd;
         for (int i = 0; i < grp * hd; i++) row[i] = src[i] * scale;
     }
@@ -111,31 +125,65 @@ void forward_scaled_queries(const Forward *f, int layer, int n, long pos0, float
     const SwanConfig *cfg = f->cfg;
     size_t group_floats = (size_t)n * group_size(cfg) * cfg->head_dim;
     for (int g = 0; g < cfg->num_kv_heads; g++)
-        gather_group_queries(f, layer, g, n, pos0, dst + g * group_floats);
+        gather_group_queries(f, layer, g, 0, n, pos0, dst + g * group_floats);
+}
+
+/* Rows of queries one attention item takes: small enough that a chunk
+ * splits over the workers, large enough to keep the score tiles GEMM-sized. */
+#define ATTN_ITEM_TOKENS 64
+/* Below this much work (query rows x keys x head_dim) waking threads costs
+ * more than it saves. */
+#define ATTN_PARALLEL_MIN_WORK (1L << 20)
+
+typedef struct {
+    Forward *f;
+    int layer, n, items_per_group;
+    const KvCache *cache;
+    long pos0, window;
+} AttendJob;
+
+/* One item: queries [t0, t1) of the chunk in one KV group, over the cache
+ * (earlier chunks) and the chunk's own keys. Every query row sees the same
+ * key tiles in the same order however the chunk is split. */
+static void attend_item(void *ctx, int item, int worker) {
+    const AttendJob *j = ctx;
+    Forward *f = j->f;
+    const SwanConfig *cfg = f->cfg;
+    AttnScratch *s = &f->scratch[worker];
+    int hd = cfg->head_dim, H = cfg->num_heads, KV = cfg->num_kv_heads, grp = group_size(cfg);
+    int g = item / j->items_per_group, t0 = (item % j->items_per_group) * ATTN_ITEM_TOKENS;
+    int rows = j->n - t0 < ATTN_ITEM_TOKENS ? j->n - t0 : ATTN_ITEM_TOKENS;
+    gather_group_queries(f, j->layer, g, t0, rows, j->pos0, s->qgroup);
+    AttnQueries q = {s->qgroup, rows, grp, hd, j->pos0 + t0, j->window};
+    attn_acc_reset(&s->acc, rows * grp);
+    long nseg = kv_cache_nsegments(j->cache);
+    for (long i = 0; i < nseg; i++) {
+        KvSegment seg = kv_cache_segment(j->cache, i);
+        seg.k += (size_t)g * hd; /* rows hold every KV head: pick this group's */
+        seg.v += (size_t)g * hd;
+        attn_accumulate(&s->acc, &q, &seg, s->scores);
+    }
+    KvSegment fresh = {f->qkv + (size_t)(H + g) * hd, f->qkv + (size_t)(H + KV + g) * hd,
+                       f->qkv_width, j->pos0, t0 + rows};
+    attn_accumulate(&s->acc, &q, &fresh, s->scores);
+    attn_finish(&s->acc, rows, grp, f->att + (size_t)t0 * H * hd + (size_t)g * grp * hd, H * hd);
 }
 
 /* Attention of the chunk's queries over the layer's cache (earlier chunks)
- * and over the chunk's own keys, written to f->att. */
+ * and over the chunk's own keys, written to f->att: items of up to
+ * ATTN_ITEM_TOKENS queries of one KV group, spread over the workers. */
 static void attend_chunk(Forward *f, int layer, const KvCache *cache, int n, long pos0) {
     const SwanConfig *cfg = f->cfg;
-    int hd = cfg->head_dim, H = cfg->num_heads, KV = cfg->num_kv_heads, grp = group_size(cfg);
     long window = cfg->layer_kind[layer] == LAYER_WINDOW ? cfg->sliding_window : 0;
-    for (int g = 0; g < KV; g++) {
-        gather_group_queries(f, layer, g, n, pos0, f->qgroup);
-        AttnQueries q = {f->qgroup, n, grp, hd, pos0, window};
-        attn_acc_reset(&f->acc, n * grp);
-        long nseg = kv_cache_nsegments(cache);
-        for (long s = 0; s < nseg; s++) {
-            KvSegment seg = kv_cache_segment(cache, s);
-            seg.k += (size_t)g * hd; /* rows hold every KV head: pick this group's */
-            seg.v += (size_t)g * hd;
-            attn_accumulate(&f->acc, &q, &seg, f->scores);
-        }
-        KvSegment fresh = {f->qkv + (size_t)(H + g) * hd, f->qkv + (size_t)(H + KV + g) * hd,
-                           f->qkv_width, pos0, n};
-        attn_accumulate(&f->acc, &q, &fresh, f->scores);
-        attn_finish(&f->acc, n, grp, f->att + (size_t)g * grp * hd, H * hd);
+    AttendJob job = {f, layer, n, (n + ATTN_ITEM_TOKENS - 1) / ATTN_ITEM_TOKENS, cache, pos0, window};
+    int items = cfg->num_kv_heads * job.items_per_group;
+    long keys = cache->count + n;
+    long work = (long)n * cfg->num_heads * cfg->head_dim * (window && window < keys ? window : keys);
+    if (f->nscratch >= parallel_workers() && work >= ATTN_PARALLEL_MIN_WORK) {
+        parallel_for(items, attend_item, &job);
+        return;
     }
+    for (int i = 0; i < items; i++) attend_item(&job, i, 0);
 }
 
 static double now_seconds(void) {

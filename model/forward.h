@@ -27,6 +27,13 @@ typedef struct {
 
 typedef struct Forward Forward;
 
+/* What one thread needs to attend a slice of queries to a layer's keys. */
+typedef struct {
+    float *qgroup;   /* [C * grp][hd] scaled queries of one KV group */
+    float *scores;   /* attention score tile */
+    AttnAcc acc;
+} AttnScratch;
+
 /* Attention plus cache append of a global layer, for a stage whose global
  * caches are sharded across ranks. It reads the chunk's projections from
  * f->qkv (RoPE already applied where the layer uses it) and must leave the
@@ -46,9 +53,8 @@ struct Forward {
     float *proj;     /* [C][d] */
     float *gate_up;  /* [C][2 I] */
     float *act;      /* [C][I] */
-    float *qgroup;   /* [C * grp][hd] scaled queries of one KV group */
-    float *scores;   /* attention score tile */
-    AttnAcc acc;
+    AttnScratch *scratch; /* [nscratch]: one per worker thread of attention */
+    int nscratch;
     RopeTable rope;
     GlobalAttentionFn global_attention; /* NULL: attention over the local cache */
     void *global_ctx;

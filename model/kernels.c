@@ -3,6 +3,8 @@
 #include <cblas.h>
 #include <math.h>
 
+#include "parallel.h"
+
 void matmul_wt(float *y, const float *x, const float *w, int n, int in, int out) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in,
                 1.0f, x, in, w, in, 0.0f, y, out);
@@ -39,6 +41,8 @@ void add_inplace(float *x, const float *y, size_t n) {
 
 void kernels_set_threads(int threads) {
     if (threads > 0) openblas_set_num_threads(threads);
+    /* Attention runs on as many threads of our own (see parallel.h). */
+    parallel_set_workers(openblas_get_num_threads());
 }
 
 /* OpenBLAS threads even tiny products, and waking its threads costs more

@@ -18,7 +18,8 @@ void swiglu_rows(float *out, const float *gate_up, int rows, int inter);
 /* x[i] += y[i] */
 void add_inplace(float *x, const float *y, size_t n);
 
-/* Sets the number of BLAS threads (T <= 0 keeps the library default). */
+/* Sets the number of BLAS threads (T <= 0 keeps the library default), and
+ * as many attention workers (parallel.h). */
 void kernels_set_threads(int threads);
 
 /* Around runs of small GEMMs: returns the thread count to restore. */
