@@ -25,7 +25,6 @@ static void show(Progress *p, int final) {
             p->tty ? "\r\033[K" : "", p->documents, failed, p->tokens,
             elapsed > 0 ? (double)p->tokens / elapsed : 0.0, elapsed, p->tty && !final ? "" : "\n");
     fflush(stderr);
-    p->shown = p->tty && !final;
 }
 
 void progress_tokens(Progress *p, long n) {

@@ -14,7 +14,6 @@ typedef struct {
     int enabled, tty;
     double t0, last_shown;
     long documents, failed, tokens;
-    int shown;               /* a tty line is on screen and needs ending */
 } Progress;
 
 void progress_init(Progress *p, ProgressMode mode);

@@ -106,9 +106,9 @@ float forward_logit_scale(const SwanConfig *cfg, int layer, long pos) {
     return (float)scale;
 }
 
-/* Copies the queries of KV group g into rows t * grp + i of dst, scaled per token. */
-/* Scaled queries of group g for the chunk's tokens t0 .. t0 + n - 1 (the
- * chunk starts at position pos0). */
+/* Copies the queries of KV group g for the chunk's tokens t0 .. t0 + n - 1
+ * (the chunk starts at position pos0) into rows t * grp + i of dst, scaled
+ * per token. */
 static void gather_group_queries(const Forward *f, int layer, int g, int t0, int n, long pos0,
                                  float *dst) {
     const SwanConfig *cfg = f->cfg;

@@ -22,8 +22,10 @@ static struct {
 static void run_items(int worker) {
     while (pool.next < pool.items) {
         int item = pool.next++;
+        ParallelTask task = pool.task;
+        void *ctx = pool.ctx;
         pthread_mutex_unlock(&pool.lock);
-        pool.task(pool.ctx, item, worker);
+        task(ctx, item, worker);
         pthread_mutex_lock(&pool.lock);
     }
 }
