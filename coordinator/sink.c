@@ -186,6 +186,7 @@ static int write_line(ResultSink *s, char **line) {
     if (fstat(fileno(s->out), &sb) == 0 && S_ISREG(sb.st_mode) && fsync(fileno(s->out)) != 0) return -1;
     return 0;
 }
+
 static int dump_values(ResultSink *s, const double *nll, long count) {
     for (long i = 0; i < count; i++) {
         float v = (float)nll[i];
