@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "kernels.h"
-#include "scorer.h"
+#include "model_paths.h"
+#include "chunks.h"
 
 typedef struct {
     long dim, layers, heads, kv_heads, ffn, vocab, window, chunk, tokens, threads, repeat;
@@ -257,8 +259,8 @@ static int write_config(const char *dir, const SwanConfig *c) {
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
     char path[4096];
-    snprintf(path, sizeof path, "%s/config.json", dir);
-    FILE *f = fopen(path, "w");
+    SwanError err;
+    FILE *f = model_path(path, sizeof path, dir, MODEL_CONFIG_FILE, &err) == 0 ? fopen(path, "w") : NULL;
     int rc = f && text && fputs(text, f) != EOF ? 0 : -1;
     if (f && fclose(f) != 0) rc = -1;
     free(text);
@@ -276,8 +278,8 @@ static int write_safetensors(const char *dir, const SwanConfig *c) {
     char *text = cJSON_PrintUnformatted(header);
     cJSON_Delete(header);
     char path[4096];
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    FILE *f = fopen(path, "wb");
+    SwanError err;
+    FILE *f = model_path(path, sizeof path, dir, "model.safetensors", &err) == 0 ? fopen(path, "wb") : NULL;
     int rc = f && text ? 0 : -1;
     uint64_t hlen = text ? strlen(text) : 0;
     if (rc == 0 && (fwrite(&hlen, 8, 1, f) != 1 || fwrite(text, 1, hlen, f) != hlen)) rc = -1;
@@ -321,10 +323,8 @@ int cmd_bench(int argc, char **argv) {
     SwanConfig cfg;
     ModelWeights w;
     memset(&w, 0, sizeof w);
-    Forward fwd;
-    Head head;
-    memset(&fwd, 0, sizeof fwd);
-    memset(&head, 0, sizeof head);
+    Stage stage;
+    memset(&stage, 0, sizeof stage);
     int *tokens = malloc(sizeof(int) * (size_t)o.tokens);
     double *nll = malloc(sizeof(double) * (size_t)o.tokens);
     double *secs = malloc(sizeof(double) * (size_t)o.repeat);
@@ -334,14 +334,18 @@ int cmd_bench(int argc, char **argv) {
         cli_error("bench: out of memory building the random model");
         goto done;
     }
-    if (forward_init(&fwd, &cfg, &w, (int)o.chunk, &err) != 0 || head_init(&head, &cfg, &w, &err) != 0) {
+    if (stage_open(&stage, &cfg, &w, (int)o.chunk, &err) != 0) {
         cli_error("bench: %s", err.msg);
         goto done;
     }
     for (long i = 0; i < o.tokens; i++) tokens[i] = (int)((i * 7919) % o.vocab);
     for (long r = 0; r < o.repeat; r++) {
         double t0 = cli_now();
-        if (score_tokens(&fwd, &head, tokens, o.tokens, (int)o.chunk, nll, NULL, &err) != 0) {
+        DocCaches dc;
+        int rc = doc_caches_init(&dc, &cfg, 0, cfg.num_layers, &err);
+        if (rc == 0) rc = run_tokens(&stage, &dc, tokens, o.tokens, (int)o.chunk, nll, NULL, &err);
+        doc_caches_free(&dc);
+        if (rc != 0) {
             cli_error("bench: %s", err.msg);
             goto done;
         }
@@ -360,8 +364,7 @@ int cmd_bench(int argc, char **argv) {
            sgemm_gflops((int)o.chunk, (int)(2 * o.ffn), (int)o.dim, (int)o.repeat));
     status = 0;
 done:
-    head_free(&head);
-    forward_free(&fwd);
+    stage_close(&stage);
     free_bench_model(&cfg, &w);
     free(tokens);
     free(nll);

@@ -3,6 +3,7 @@
 #include <cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <sys/types.h>
 
 #include "cli.h"
+#include "file_read.h"
 
 /* What one step of the reader gave: a document, a bad document (reported),
  * or nothing yet (a skipped or blank entry, a directory or JSONL file just
@@ -84,35 +86,38 @@ static int check_tokens(const DocReader *r, const char *where, const int *ids, l
 }
 
 /* Stats first: opening a FIFO would block, and a device may never end. */
-static FILE *open_regular(const char *path, long long *size) {
+static int check_regular(const char *path, long long *size) {
     struct stat sb;
     if (stat(path, &sb) != 0) {
         cli_error("%s: %s", path, strerror(errno));
-        return NULL;
+        return -1;
     }
     if (!S_ISREG(sb.st_mode)) {
         cli_error("%s: not a regular file", path);
-        return NULL;
+        return -1;
     }
+    *size = (long long)sb.st_size;
+    return 0;
+}
+
+static FILE *open_regular(const char *path, long long *size) {
+    if (check_regular(path, size) != 0) return NULL;
     FILE *f = fopen(path, "rb");
     if (!f) cli_error("%s: %s", path, strerror(errno));
-    *size = (long long)sb.st_size;
     return f;
 }
 
+/* INT_MAX bytes is what tokenizer_encode takes; refusing more here spares
+ * reading it all first. */
 static unsigned char *read_whole(const char *path, size_t *len) {
     long long size = 0;
-    FILE *f = open_regular(path, &size);
-    if (!f) return NULL;
-    unsigned char *buf = malloc((size_t)size + 1);
-    if (!buf) {
-        cli_error("%s: out of memory reading %lld bytes", path, size);
-    } else if ((*len = fread(buf, 1, (size_t)size, f)) != (size_t)size || ferror(f)) {
-        cli_error("%s: read error", path);
-        free(buf);
-        buf = NULL;
+    unsigned char *buf = NULL;
+    SwanError err;
+    if (check_regular(path, &size) != 0) return NULL;
+    if (swan_read_file(path, INT_MAX, &buf, len, &err) != 0) {
+        cli_error("%s", err.msg);
+        return NULL;
     }
-    fclose(f);
     return buf;
 }
 

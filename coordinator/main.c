@@ -1,17 +1,13 @@
 /* swan: score and continue SWAN-GPT models' documents. */
-#include <errno.h>
-#include <stdarg.h>
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <mpi.h>
 
 #include "cli.h"
+#include "commands.h"
+#include "engine.h"
 #include "node.h"
-#include "pipeline.h"
 
 static const char usage[] =
     "usage: swan COMMAND [options]     (under mpirun: rank 0 coordinates, the others compute)\n"
@@ -23,49 +19,6 @@ static const char usage[] =
     "  report   RESULTS.jsonl...   (mean NLL by position over documents)\n"
     "  bench    prefill [...] | make-model DIR [...]\n"
     "run 'swan COMMAND --help' for a command's options\n";
-
-void cli_error(const char *fmt, ...) {
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    for (char *c = buf; *c; c++)
-        if (*c == '\n') *c = ' ';
-    /* On a terminal, first wipe a progress line that may be on screen. */
-    fprintf(stderr, "%sswan: error: %s\n", isatty(STDERR_FILENO) ? "\r\033[K" : "", buf);
-}
-
-int cli_parse_long(const char *opt, const char *text, long lo, long hi, long *out) {
-    if (!text) {
-        cli_error("%s needs a value", opt);
-        return -1;
-    }
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi) {
-        cli_error("%s: '%s' is not a whole number in [%ld, %ld]", opt, text, lo, hi);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-int cli_parse_wire_dtype(const char *opt, const char *text, int *bf16) {
-    if (text && (!strcmp(text, "f32") || !strcmp(text, "bf16"))) {
-        *bf16 = !strcmp(text, "bf16");
-        return 0;
-    }
-    cli_error("%s: '%s' is not f32 or bf16", opt, text ? text : "");
-    return -1;
-}
-
-double cli_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int run_command(int argc, char **argv, int world) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -99,7 +52,7 @@ int main(int argc, char **argv) {
         rc = node_main(rank);
     } else {
         rc = run_command(argc, argv, world);
-        pipeline_release_nodes(world); /* commands that never started the pipeline */
+        engine_release_nodes(world); /* commands that never started the pipeline */
     }
     MPI_Finalize();
     return rc;

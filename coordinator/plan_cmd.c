@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "config.h"
 #include "planner.h"
 
@@ -41,7 +42,7 @@ static int parse_plan_option(int argc, char **argv, int *i, PlanOptions *o) {
     else if (!strcmp(a, "--ranks")) return cli_parse_long(a, val, 1, 1L << 20, &o->ranks);
     else if (!strcmp(a, "--context")) return cli_parse_long(a, val, 1, 1L << 40, &o->context);
     else if (!strcmp(a, "--nope-group"))
-        return cli_parse_long(a, val, 1, PLAN_MAX_GROUP, &o->nope_group);
+        return cli_parse_long(a, val, 1, WIRE_MAX_GROUP, &o->nope_group);
     else {
         cli_error("plan: unknown option '%s' (try 'swan plan --help')", a);
         return -1;
@@ -66,21 +67,10 @@ static int parse_plan_options(int argc, char **argv, PlanOptions *o) {
 int cmd_plan(int argc, char **argv) {
     PlanOptions o;
     if (parse_plan_options(argc, argv, &o)) return 2;
-    size_t n = strlen(o.model_dir) + sizeof "/config.json";
-    char *path = malloc(n);
-    if (!path) {
-        cli_error("plan: out of memory");
-        return 1;
-    }
-    snprintf(path, n, "%s/config.json", o.model_dir);
     SwanConfig cfg;
     SwanError err;
-    int rc = swan_config_load(path, &cfg, &err);
-    free(path);
-    if (rc) {
-        cli_error("%s", err.msg);
-        return 1;
-    }
+    int rc;
+    if (cli_load_config(o.model_dir, &cfg) != 0) return 1;
     /* Plan is large (a fixed table of stages): keep it off the stack. */
     Plan *plan = malloc(sizeof *plan);
     PlanRequest req = {(int)o.ranks, o.context, o.stages, (int)o.nope_group};

@@ -283,9 +283,9 @@ static int check_request(const SwanConfig *cfg, const PlanRequest *req, SwanErro
     if (req->context < 1)
         return swan_error_set(err, "plan: context must be at least 1 token, got %ld",
                               req->context);
-    if (req->nope_group < 0 || req->nope_group > PLAN_MAX_GROUP)
+    if (req->nope_group < 0 || req->nope_group > WIRE_MAX_GROUP)
         return swan_error_set(err, "plan: --nope-group %d is outside 1..%d",
-                              req->nope_group, PLAN_MAX_GROUP);
+                              req->nope_group, WIRE_MAX_GROUP);
     return 0;
 }
 
@@ -304,7 +304,7 @@ int plan_make(const SwanConfig *cfg, const PlanRequest *req, Plan *plan, SwanErr
     }
     if (!rc) {
         cm.node_ranks = req->nranks - 1;
-        cm.max_group = cm.node_ranks < PLAN_MAX_GROUP ? cm.node_ranks : PLAN_MAX_GROUP;
+        cm.max_group = cm.node_ranks < WIRE_MAX_GROUP ? cm.node_ranks : WIRE_MAX_GROUP;
         cm.fixed_group = req->nope_group;
         memset(plan, 0, sizeof *plan);
         rc = search(&cm, dp, err);

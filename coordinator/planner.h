@@ -13,14 +13,14 @@
 
 #include "config.h"
 #include "error.h"
+#include "wire.h" /* WIRE_MAX_GROUP: the largest group the nodes accept */
 
 #define PLAN_MAX_STAGES 256
-#define PLAN_MAX_GROUP 64
 
 typedef struct {
     int layer_begin, layer_end;   /* [begin, end) */
     int nranks;                   /* group size G (1 when no global layers) */
-    int ranks[PLAN_MAX_GROUP];    /* world ranks; ranks[0] leads */
+    int ranks[WIRE_MAX_GROUP];    /* world ranks; ranks[0] leads */
     /* estimates at the planned context */
     double flops_per_token;       /* weight matmuls plus attention at the context */
     double weight_bytes;          /* f32 bytes the leader holds */

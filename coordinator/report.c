@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 #define REPORT_MAX_BINS 64
 

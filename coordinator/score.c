@@ -3,15 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "documents.h"
-#include "kernels.h"
-#include "model.h"
-#include "pipeline.h"
+#include "engine.h"
 #include "planner.h"
-#include "scorer.h"
 #include "sink.h"
 #include "tokenizer.h"
 
@@ -57,7 +54,7 @@ static const char score_usage[] =
 static int parse_number_option(const char *a, const char *val, ScoreOptions *o, int *matched) {
     struct { const char *name; long *dst; long lo, hi; } nums[] = {
         {"--chunk", &o->chunk, 1, 1 << 20}, {"--threads", &o->threads, 1, 4096},
-        {"--in-flight", &o->in_flight, 1, 4096}, {"--nope-group", &o->nope_group, 1, 64},
+        {"--in-flight", &o->in_flight, 1, 4096}, {"--nope-group", &o->nope_group, 1, WIRE_MAX_GROUP},
         {"--context", &o->context, 1, 1L << 40},
     };
     for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
@@ -141,118 +138,117 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
     return 0;
 }
 
-/* One process: the whole model here, documents one after another. */
-static int score_locally(const ScoreOptions *o, DocReader *reader, ResultSink *sink, Progress *progress) {
-    SwanModel model;
-    Forward fwd;
-    Head head;
-    memset(&fwd, 0, sizeof fwd);
-    memset(&head, 0, sizeof head);
-    SwanError err;
-    int failed = -1;
-    if (swan_model_load(&model, o->model_dir, 0, -1, 1, 1, &err) != 0 ||
-        forward_init(&fwd, &model.cfg, &model.w, (int)o->chunk, &err) != 0 ||
-        head_init(&head, &model.cfg, &model.w, &err) != 0) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    failed = 0;
+/* A document being scored: its NLL buffer is the run's. */
+typedef struct {
+    int used, failed;
     Document doc;
+    double *nll;          /* [ntokens] */
+    EngineRun run;
+    double t0;
+} ScoreSlot;
+
+typedef struct {
+    Engine *engine;
+    DocReader *reader;
+    ResultSink *sink;
+    Progress *progress;
+    ScoreSlot *slots;
+    int nslots;
+    int reader_done;
+    int failed;
+    int sink_failed;
+} Batch;
+
+static void slot_free(ScoreSlot *s) {
+    document_free(&s->doc);
+    free(s->nll);
+    s->nll = NULL;
+    s->used = 0;
+}
+
+static void give_up(Batch *b, long seq) {
+    b->failed++;
+    sink_skip(b->sink, seq);
+    progress_document(b->progress, 0);
+}
+
+/* Reads the next good document into s and starts its run; 0 when the
+ * reader is done. */
+static int start_document(Batch *b, ScoreSlot *s) {
     int rc;
-    while ((rc = doc_reader_next(reader, &doc)) != 0) {
-        double *nll = rc > 0 ? malloc(sizeof(double) * (size_t)doc.ntokens) : NULL;
-        DocCaches caches;
-        double t0 = cli_now();
-        if (rc > 0 && !nll) swan_error_set(&err, "out of memory for %ld NLL values", doc.ntokens);
-        if (rc > 0 && nll && score_tokens(&fwd, &head, doc.tokens, doc.ntokens, (int)o->chunk, nll, &caches, &err) == 0) {
-            RankStats stats = {0, (long)doc_caches_bytes(&caches, &model.cfg, LAYER_WINDOW),
-                               (long)doc_caches_bytes(&caches, &model.cfg, LAYER_GLOBAL),
-                               caches.global_attention_seconds, 0, 0};
-            doc_caches_free(&caches);
-            progress_tokens(progress, doc.ntokens);
-            if (sink_document(sink, doc.seq, doc.id, doc.ntokens, nll, cli_now() - t0, &stats, 1) != 0) {
-                free(nll);
-                document_free(&doc);
-                failed = -1;
-                goto done;
-            }
-            progress_document(progress, 1);
-        } else {
-            if (rc > 0) cli_error("%s: %s", doc.id, err.msg);
-            sink_skip(sink, doc.seq);
-            progress_document(progress, 0);
-            failed++;
-        }
-        free(nll);
-        document_free(&doc);
-    }
-done:
-    head_free(&head);
-    forward_free(&fwd);
-    swan_model_free(&model);
-    return failed;
-}
-
-/* Under mpirun: rank 0 plans and coordinates; only configs are read here. */
-static int score_pipeline(const ScoreOptions *o, const SwanConfig *cfg, DocReader *reader,
-                          ResultSink *sink, Progress *progress, int world) {
-    Plan plan;
-    PlanRequest req = {world, o->context, o->stages, (int)o->nope_group};
+    while ((rc = doc_reader_next(b->reader, &s->doc)) < 0) give_up(b, s->doc.seq);
+    if (rc == 0) return 0;
     SwanError err;
-    if (plan_make(cfg, &req, &plan, &err) != 0) {
-        cli_error("%s", err.msg);
-        return -1;
+    s->nll = malloc(sizeof(double) * (size_t)s->doc.ntokens);
+    s->run = (EngineRun){(uint64_t)s->doc.seq, s->doc.id, s->doc.tokens, 0, s->doc.ntokens, s->nll, NULL};
+    s->t0 = cli_now();
+    s->used = 1;
+    s->failed = 0;
+    if (!s->nll) swan_error_set(&err, "out of memory for %ld NLL values", s->doc.ntokens);
+    if (!s->nll || engine_submit(b->engine, &s->run, &err) != 0) {
+        cli_error("%s: %s", s->doc.id, err.msg);
+        give_up(b, s->doc.seq);
+        slot_free(s);
     }
-    plan_print(cfg, &plan, stderr);
-    PipelineOptions po = {o->model_dir, (int)o->chunk, o->threads ? (int)o->threads : 1, (int)o->in_flight,
-                          o->wire_bf16, progress};
-    return pipeline_score(cfg, &plan, &po, reader, sink, world);
+    return 1;
 }
 
-static int is_bytes(const ScoreOptions *o) {
-    return o->tokenizer && !strcmp(o->tokenizer, "bytes");
+static void start_documents(Batch *b) {
+    for (int i = 0; i < b->nslots && !b->reader_done; i++)
+        while (!b->slots[i].used && !b->reader_done && engine_can_open(b->engine))
+            b->reader_done = !start_document(b, &b->slots[i]);
 }
 
-/* Rank 0 reads only the config: for the vocabulary and the plan. */
-static int load_config(const ScoreOptions *o, SwanConfig *cfg) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/config.json", o->model_dir);
-    SwanError err;
-    if (swan_config_load(path, cfg, &err) != 0) {
-        cli_error("%s", err.msg);
-        return -1;
-    }
-    if (is_bytes(o) && cfg->vocab_size < 256) {
-        cli_error("%s: vocab_size %d cannot hold the 256 byte tokens of --tokenizer bytes", path,
-                  cfg->vocab_size);
-        swan_config_free(cfg);
-        return -1;
-    }
-    return 0;
+static ScoreSlot *slot_of(Batch *b, uint64_t doc) {
+    for (int i = 0; i < b->nslots; i++)
+        if (b->slots[i].used && b->slots[i].run.doc == doc) return &b->slots[i];
+    return NULL;
 }
 
-/* Text becomes ids here, on the coordinator only: nodes only ever see ids. */
-static int load_tokenizer(const ScoreOptions *o, Tokenizer **t) {
-    SwanError err;
-    if (is_bytes(o)) {
-        if (tokenizer_bytes(t, &err) == 0) return 0;
-        cli_error("%s", err.msg);
+/* A run's NLL is complete: the document ends, its line is written when its
+ * statistics arrive. */
+static void take_event(Batch *b, const EngineEvent *ev) {
+    ScoreSlot *s = slot_of(b, ev->kind == ENGINE_DOC_STATS ? ev->doc : ev->run->doc);
+    if (!s) return;
+    if (ev->kind == ENGINE_RUN_FAILED) {
+        cli_error("%s: %s", s->doc.id, ev->error);
+        s->failed = 1;
+    }
+    if (ev->kind != ENGINE_DOC_STATS) {
+        engine_end_document(b->engine, s->run.doc);
+        return;
+    }
+    if (s->failed) {
+        give_up(b, s->doc.seq);
+    } else if (sink_document(b->sink, s->doc.seq, s->doc.id, s->doc.ntokens, s->nll, cli_now() - s->t0,
+                             ev->stats, ev->nstats) != 0) {
+        b->sink_failed = 1;
+    } else {
+        progress_document(b->progress, 1);
+    }
+    slot_free(s);
+}
+
+/* Every document through the engine, as many in flight as it takes. Returns
+ * the number that failed, or -1 when the results could not be written. */
+static int score_batch(Engine *engine, int in_flight, DocReader *reader, ResultSink *sink,
+                       Progress *progress) {
+    Batch b = {engine, reader, sink, progress, calloc((size_t)in_flight, sizeof(ScoreSlot)), in_flight,
+               0, 0, 0};
+    if (!b.slots) {
+        cli_error("out of memory");
         return -1;
     }
-    char path[4096];
-    const char *file = o->tokenizer;
-    if (!file) {
-        snprintf(path, sizeof path, "%s/tokenizer.json", o->model_dir);
-        if (access(path, F_OK) != 0) {
-            cli_error("%s: no tokenizer.json here (--tokenizer bytes scores raw bytes, "
-                      "--tokenizer PATH takes another tokenizer.json)", o->model_dir);
-            return -1;
-        }
-        file = path;
+    EngineEvent ev;
+    for (;;) {
+        if (!b.sink_failed) start_documents(&b);
+        if (!engine_next_event(engine, &ev)) break;
+        take_event(&b, &ev);
     }
-    if (tokenizer_load(file, t, &err) == 0) return 0;
-    cli_error("%s", err.msg);
-    return -1;
+    for (int i = 0; i < b.nslots; i++)
+        if (b.slots[i].used) slot_free(&b.slots[i]);
+    free(b.slots);
+    return b.sink_failed ? -1 : b.failed;
 }
 
 static int skip_finished(void *sink, const char *id) {
@@ -265,24 +261,29 @@ int cmd_score(int argc, char **argv, int world) {
         free(o.inputs);
         return 2;
     }
-    if (world == 1) kernels_set_threads((int)o.threads);
     ResultSink sink;
     DocReader reader;
     Tokenizer *tok = NULL;
     memset(&sink, 0, sizeof sink);
     SwanConfig cfg;
     int failed = -1;
-    if (load_config(&o, &cfg) != 0) {
+    if (cli_load_config(o.model_dir, &cfg) != 0) {
         free(o.inputs);
         return 1;
     }
-    if (load_tokenizer(&o, &tok) == 0 && sink_open(&sink, o.out_path, o.dump_path, o.resume) == 0) {
-        DocReaderOptions ro = {tok, is_bytes(&o), cfg.vocab_size, o.resume ? skip_finished : NULL, &sink};
+    int bytes = cli_tokenizer_is_bytes(o.tokenizer);
+    if (cli_check_bytes_fit(o.tokenizer, o.model_dir, &cfg) == 0 &&
+        cli_load_tokenizer(o.tokenizer, o.model_dir, &tok) == 0 &&
+        sink_open(&sink, o.out_path, o.dump_path, o.resume) == 0) {
+        DocReaderOptions ro = {tok, bytes, cfg.vocab_size, o.resume ? skip_finished : NULL, &sink};
         doc_reader_init(&reader, o.inputs, o.ninputs, &ro);
         Progress progress;
         progress_init(&progress, o.progress);
-        failed = world > 1 ? score_pipeline(&o, &cfg, &reader, &sink, &progress, world)
-                           : score_locally(&o, &reader, &sink, &progress);
+        EngineOptions eo = {o.model_dir, (int)o.chunk, (int)o.threads, (int)o.in_flight, o.wire_bf16,
+                            o.stages, (int)o.nope_group, o.context, &progress};
+        Engine *engine = engine_open(&cfg, &eo, world);
+        if (engine) failed = score_batch(engine, (int)o.in_flight, &reader, &sink, &progress);
+        engine_close(engine);
         progress_finish(&progress);
         doc_reader_free(&reader);
     }

@@ -15,6 +15,7 @@ typedef struct {
     long window_cache_bytes, global_cache_bytes;
     double global_attention_seconds;
     long pipe_bytes_sent, shard_bytes_sent;
+    long weight_bytes;      /* the rank's weights in memory */
 } RankStats;
 
 typedef struct {

@@ -1,12 +1,14 @@
 /* swan tokenize: a file's token ids, as text (one per line) or uint32. */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
+#include "commands.h"
+#include "file_read.h"
 #include "tokenizer.h"
 
 typedef struct {
@@ -14,13 +16,14 @@ typedef struct {
     const char *out_path;  /* NULL: stdout */
     const char *input;
     int u32;               /* --format u32 */
-    int bytes;             /* --tokenizer bytes */
+    const char *tokenizer; /* --tokenizer bytes|PATH, or NULL: MODEL_DIR/tokenizer.json */
 } TokenizeOptions;
 
 static const char tokenize_usage[] =
     "usage: swan tokenize -m MODEL_DIR FILE [--format text|u32] [-o OUT]\n"
     "  -m, --model DIR     model directory; its tokenizer.json is used\n"
     "  --tokenizer bytes   every byte is one token (no -m needed)\n"
+    "  --tokenizer PATH    another tokenizer.json (no -m needed)\n"
     "  --format text|u32   one decimal id per line (default), or little-endian uint32\n"
     "  -o, --output PATH   write there instead of stdout\n";
 
@@ -49,11 +52,7 @@ static int parse_tokenize_options(int argc, char **argv, TokenizeOptions *o) {
             }
             o->u32 = !strcmp(val, "u32");
         } else if (!strcmp(a, "--tokenizer")) {
-            if (strcmp(val, "bytes") != 0) {
-                cli_error("tokenize: --tokenizer takes only 'bytes' (else MODEL_DIR/tokenizer.json is used)");
-                return -1;
-            }
-            o->bytes = 1;
+            o->tokenizer = val;
         } else if (a[0] == '-' && a[1]) {
             cli_error("tokenize: unknown option '%s'", a);
             return -1;
@@ -69,48 +68,24 @@ static int parse_tokenize_options(int argc, char **argv, TokenizeOptions *o) {
         cli_error("tokenize: no input file (see swan tokenize --help)");
         return -1;
     }
-    if (!o->bytes && !o->model_dir) {
+    if (!o->tokenizer && !o->model_dir) {
         cli_error("tokenize: no model given (-m MODEL_DIR, or --tokenizer bytes)");
         return -1;
     }
     return 0;
 }
 
+/* Any readable file: unlike `swan score` there is one input, given on
+ * purpose, so a pipe (/dev/stdin, <(cmd)) is welcome. INT_MAX bytes is what
+ * tokenizer_encode takes; refusing more here spares reading it all first. */
 static unsigned char *read_input(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error("%s: %s", path, strerror(errno));
+    unsigned char *buf = NULL;
+    SwanError err;
+    if (swan_read_file(path, INT_MAX, &buf, len, &err) != 0) {
+        cli_error("%s", err.msg);
         return NULL;
     }
-    struct stat sb;
-    unsigned char *buf = NULL;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
-        cli_error("%s: not a regular file", path);
-    else if (!(buf = malloc((size_t)sb.st_size + 1)))
-        cli_error("%s: out of memory reading %lld bytes", path, (long long)sb.st_size);
-    else if ((*len = fread(buf, 1, (size_t)sb.st_size, f)) != (size_t)sb.st_size || ferror(f)) {
-        cli_error("%s: read error", path);
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
     return buf;
-}
-
-static int load_tokenizer(const TokenizeOptions *o, Tokenizer **t) {
-    SwanError err;
-    if (o->bytes) return tokenizer_bytes(t, &err) == 0 ? 0 : (cli_error("%s", err.msg), -1);
-    size_t n = strlen(o->model_dir) + sizeof "/tokenizer.json";
-    char *path = malloc(n);
-    if (!path) {
-        cli_error("tokenize: out of memory");
-        return -1;
-    }
-    snprintf(path, n, "%s/tokenizer.json", o->model_dir);
-    int rc = tokenizer_load(path, t, &err);
-    if (rc != 0) cli_error("%s", err.msg);
-    free(path);
-    return rc;
 }
 
 static int write_ids(FILE *out, const int *ids, size_t n, int u32) {
@@ -148,7 +123,7 @@ int cmd_tokenize(int argc, char **argv) {
     int *ids = NULL, rc = 1;
     unsigned char *text = NULL;
     SwanError err;
-    if (load_tokenizer(&o, &t) != 0 || !(text = read_input(o.input, &len))) goto done;
+    if (cli_load_tokenizer(o.tokenizer, o.model_dir, &t) != 0 || !(text = read_input(o.input, &len))) goto done;
     if (tokenizer_encode(t, text, len, &ids, &n, &err) != 0) {
         cli_error("%s: %s", o.input, err.msg);
         goto done;

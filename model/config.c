@@ -4,16 +4,15 @@
 #include "config.h"
 
 #include <cJSON.h>
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#define CONFIG_MAX_BYTES (16L << 20)
+#include "file_read.h"
+
+#define CONFIG_MAX_BYTES ((size_t)16 << 20)
 #define JSON_MAX_EXACT_INT 9007199254740992.0 /* 2^53: doubles stay exact */
 
 /* The parse state every helper needs to report an error. */
@@ -22,42 +21,6 @@ typedef struct {
     const cJSON *root;
     SwanError *err;
 } ConfigParse;
-
-static char *read_text_file(const char *path, size_t *len, SwanError *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        swan_error_set(err, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        swan_error_set(err, "%s: not a regular file", path);
-        fclose(f);
-        return NULL;
-    }
-    if (sb.st_size > CONFIG_MAX_BYTES) {
-        swan_error_set(err, "%s: too large for a config (%lld bytes)", path,
-                       (long long)sb.st_size);
-        fclose(f);
-        return NULL;
-    }
-    char *text = malloc((size_t)sb.st_size + 1);
-    if (!text) {
-        swan_error_set(err, "%s: out of memory reading it", path);
-        fclose(f);
-        return NULL;
-    }
-    *len = fread(text, 1, (size_t)sb.st_size, f);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        swan_error_set(err, "%s: read error", path);
-        free(text);
-        return NULL;
-    }
-    text[*len] = '\0';
-    return text;
-}
 
 /* Optional keys that are JSON null count as absent: HF configs write
  * "sliding_window": null and the like. */
@@ -376,16 +339,17 @@ static int read_config(const ConfigParse *p, SwanConfig *cfg) {
 
 int swan_config_load(const char *path, SwanConfig *cfg, SwanError *err) {
     memset(cfg, 0, sizeof *cfg);
-    size_t len;
-    char *text = read_text_file(path, &len, err);
-    if (!text) return -1;
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    if (swan_read_file(path, CONFIG_MAX_BYTES, &bytes, &len, err) != 0) return -1;
+    const char *text = (const char *)bytes;
     const char *parse_end = NULL;
     /* len + 1 takes in the terminating NUL, so trailing junk is an error. */
     cJSON *root = cJSON_ParseWithLengthOpts(text, len + 1, &parse_end, 1);
     if (!root) {
         size_t at = parse_end ? (size_t)(parse_end - text) : 0;
         swan_error_set(err, "%s: invalid JSON near byte %zu", path, at);
-        free(text);
+        free(bytes);
         return -1;
     }
     ConfigParse p = {path, root, err};
@@ -393,7 +357,7 @@ int swan_config_load(const char *path, SwanConfig *cfg, SwanError *err) {
                  ? read_config(&p, cfg)
                  : swan_error_set(err, "%s: not a JSON object", path);
     cJSON_Delete(root);
-    free(text);
+    free(bytes);
     if (rc) swan_config_free(cfg);
     return rc;
 }

@@ -5,14 +5,48 @@
 #include <string.h>
 #include <time.h>
 
+#include "attention.h"
 #include "kernels.h"
 #include "parallel.h"
+#include "rope.h"
+
+/* What one thread needs to attend a slice of queries to a layer's keys. */
+typedef struct {
+    float *qgroup;   /* [C * grp][hd] scaled queries of one KV group */
+    float *scores;   /* attention score tile */
+    AttnAcc acc;
+} AttnScratch;
+
+struct Forward {
+    const SwanConfig *cfg;
+    const ModelWeights *w;
+    int max_chunk;
+    int qkv_width;   /* (H + 2 KV) * head_dim */
+    /* scratch, all owned, sized for max_chunk rows */
+    float *xn;       /* [C][d] normed input of a sublayer */
+    float *qkv;      /* [C][qkv_width] */
+    float *att;      /* [C][H hd] attention output before Wo */
+    float *proj;     /* [C][d] */
+    float *gate_up;  /* [C][2 I] */
+    float *act;      /* [C][I] */
+    AttnScratch *scratch; /* [nscratch]: one per worker thread of attention */
+    int nscratch;
+    RopeTable rope;
+    GlobalAttentionFn global_attention; /* NULL: attention over the local cache */
+    void *global_ctx;
+    float *global_q; /* [KV][C grp][hd]: the hook's queries */
+};
 
 static int group_size(const SwanConfig *cfg) { return cfg->num_heads / cfg->num_kv_heads; }
 
-int forward_init(Forward *f, const SwanConfig *cfg, const ModelWeights *w,
-                 int max_chunk, SwanError *err) {
-    memset(f, 0, sizeof *f);
+static void forward_free_scratch(Forward *f);
+
+Forward *forward_new(const SwanConfig *cfg, const ModelWeights *w, int max_chunk, SwanError *err) {
+    Forward *f = calloc(1, sizeof *f);
+    if (!f) {
+        swan_error_set(err, "out of memory allocating the forward pass");
+        return NULL;
+    }
     f->cfg = cfg;
     f->w = w;
     f->max_chunk = max_chunk;
@@ -39,13 +73,32 @@ int forward_init(Forward *f, const SwanConfig *cfg, const ModelWeights *w,
     int rope_rc = rope_table_init(&f->rope, hd, cfg->rope_theta, max_chunk);
     if (!f->xn || !f->qkv || !f->att || !f->proj || !f->gate_up || !f->act ||
         scratch_rc != 0 || rope_rc != 0) {
-        forward_free(f);
-        return swan_error_set(err, "out of memory allocating forward scratch for chunk %d", max_chunk);
+        forward_delete(f);
+        swan_error_set(err, "out of memory allocating forward scratch for chunk %d", max_chunk);
+        return NULL;
     }
+    return f;
+}
+
+void forward_delete(Forward *f) {
+    if (!f) return;
+    forward_free_scratch(f);
+    free(f);
+}
+
+int forward_max_chunk(const Forward *f) { return f->max_chunk; }
+
+int forward_set_global_attention(Forward *f, GlobalAttentionFn fn, void *ctx, SwanError *err) {
+    const SwanConfig *cfg = f->cfg;
+    free(f->global_q);
+    f->global_q = malloc(sizeof(float) * (size_t)f->max_chunk * cfg->num_heads * cfg->head_dim);
+    if (!f->global_q) return swan_error_set(err, "out of memory for sharded attention queries");
+    f->global_attention = fn;
+    f->global_ctx = ctx;
     return 0;
 }
 
-void forward_free(Forward *f) {
+static void forward_free_scratch(Forward *f) {
     free(f->xn);
     free(f->qkv);
     free(f->att);
@@ -58,8 +111,8 @@ void forward_free(Forward *f) {
         attn_acc_free(&f->scratch[i].acc);
     }
     free(f->scratch);
+    free(f->global_q);
     rope_table_free(&f->rope);
-    memset(f, 0, sizeof *f);
 }
 
 int doc_caches_init(DocCaches *dc, const SwanConfig *cfg, int layer_begin,
@@ -121,7 +174,7 @@ static void gather_group_queries(const Forward *f, int layer, int g, int t0, int
     }
 }
 
-void forward_scaled_queries(const Forward *f, int layer, int n, long pos0, float *dst) {
+static void scaled_queries(const Forward *f, int layer, int n, long pos0, float *dst) {
     const SwanConfig *cfg = f->cfg;
     size_t group_floats = (size_t)n * group_size(cfg) * cfg->head_dim;
     for (int g = 0; g < cfg->num_kv_heads; g++)
@@ -186,6 +239,15 @@ static void attend_chunk(Forward *f, int layer, const KvCache *cache, int n, lon
     for (int i = 0; i < items; i++) attend_item(&job, i, 0);
 }
 
+/* The hook's view of the chunk: scaled queries, K/V rows, the output. */
+static int sharded_attention(Forward *f, int layer, KvCache *cache, int n, long pos0, SwanError *err) {
+    int H = f->cfg->num_heads, KV = f->cfg->num_kv_heads, hd = f->cfg->head_dim;
+    scaled_queries(f, layer, n, pos0, f->global_q);
+    GlobalAttention ga = {layer, pos0, n, f->global_q, f->qkv + (size_t)H * hd,
+                          f->qkv + (size_t)(H + KV) * hd, f->qkv_width, f->att};
+    return f->global_attention(f->global_ctx, &ga, cache, err);
+}
+
 static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -209,7 +271,7 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
     double t0 = global ? now_seconds() : 0.0;
     int threads = kernels_single_thread_begin(), rc = 0;
     if (f->global_attention && global) {
-        rc = f->global_attention(f->global_ctx, f, layer, cache, n, pos0, err);
+        rc = sharded_attention(f, layer, cache, n, pos0, err);
     } else {
         attend_chunk(f, layer, cache, n, pos0);
         if (kv_cache_append(cache, f->qkv + (size_t)H * hd, f->qkv + (size_t)(H + KV) * hd,

@@ -11,11 +11,9 @@
 
 #include <stddef.h>
 
-#include "attention.h"
 #include "config.h"
 #include "error.h"
 #include "kv_cache.h"
-#include "rope.h"
 #include "weights.h"
 
 typedef struct {
@@ -25,44 +23,33 @@ typedef struct {
     double global_attention_seconds; /* spent in global layers' attention */
 } DocCaches;
 
-typedef struct Forward Forward;
+typedef struct Forward Forward; /* scratch and weights view: private to forward.c */
 
-/* What one thread needs to attend a slice of queries to a layer's keys. */
+/* One global layer's attention for a chunk, handed to a hook that keeps the
+ * layer's cache elsewhere (sharded across ranks). Everything it needs is
+ * here; it must write the attention output, [ntok][H hd], to `out`. */
 typedef struct {
-    float *qgroup;   /* [C * grp][hd] scaled queries of one KV group */
-    float *scores;   /* attention score tile */
-    AttnAcc acc;
-} AttnScratch;
+    int layer;
+    long pos0;
+    int ntok;
+    const float *q;     /* [KV][ntok * grp][hd]: queries by KV group, scaled (forward_logit_scale) */
+    const float *k;     /* the chunk's key rows: row t at k + t * kv_stride, KV * hd floats */
+    const float *v;     /* the chunk's value rows, same layout */
+    int kv_stride;
+    float *out;         /* [ntok][H * hd] */
+} GlobalAttention;
 
-/* Attention plus cache append of a global layer, for a stage whose global
- * caches are sharded across ranks. It reads the chunk's projections from
- * f->qkv (RoPE already applied where the layer uses it) and must leave the
- * attention output in f->att, [n][H hd]. */
-typedef int (*GlobalAttentionFn)(void *ctx, Forward *f, int layer, KvCache *cache,
-                                 int n, long pos0, SwanError *err);
+/* Attention plus cache append of a global layer. cache is the layer's cache
+ * in the document's DocCaches (the hook decides which rows it keeps). */
+typedef int (*GlobalAttentionFn)(void *ctx, const GlobalAttention *ga, KvCache *cache, SwanError *err);
 
-struct Forward {
-    const SwanConfig *cfg;
-    const ModelWeights *w;
-    int max_chunk;
-    int qkv_width;   /* (H + 2 KV) * head_dim */
-    /* scratch, all owned, sized for max_chunk rows */
-    float *xn;       /* [C][d] normed input of a sublayer */
-    float *qkv;      /* [C][qkv_width] */
-    float *att;      /* [C][H hd] attention output before Wo */
-    float *proj;     /* [C][d] */
-    float *gate_up;  /* [C][2 I] */
-    float *act;      /* [C][I] */
-    AttnScratch *scratch; /* [nscratch]: one per worker thread of attention */
-    int nscratch;
-    RopeTable rope;
-    GlobalAttentionFn global_attention; /* NULL: attention over the local cache */
-    void *global_ctx;
-};
-
-int forward_init(Forward *f, const SwanConfig *cfg, const ModelWeights *w,
-                 int max_chunk, SwanError *err);
-void forward_free(Forward *f);
+/* NULL with err set when out of memory. */
+Forward *forward_new(const SwanConfig *cfg, const ModelWeights *w, int max_chunk, SwanError *err);
+void forward_delete(Forward *f);
+int forward_max_chunk(const Forward *f);
+/* Global layers without their cache here call fn instead of attending
+ * locally (a stage leader whose global caches are sharded). */
+int forward_set_global_attention(Forward *f, GlobalAttentionFn fn, void *ctx, SwanError *err);
 
 int doc_caches_init(DocCaches *dc, const SwanConfig *cfg, int layer_begin,
                     int layer_end, SwanError *err);
@@ -78,11 +65,7 @@ void forward_embed(const Forward *f, const int *tokens, int n, float *x);
 int forward_layers(Forward *f, DocCaches *dc, float *x, int n, SwanError *err);
 
 /* Scales query rows the way a layer does: 1/sqrt(hd), times s(p) on a
- * global layer without RoPE. Exposed for the sharded attention path. */
+ * global layer without RoPE. */
 float forward_logit_scale(const SwanConfig *cfg, int layer, long pos);
-
-/* The chunk's queries of every KV group, scaled, as dst[KV][n * grp][hd]
- * (row t * grp + i of group g is query head g * grp + i of token t). */
-void forward_scaled_queries(const Forward *f, int layer, int n, long pos0, float *dst);
 
 #endif

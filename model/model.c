@@ -1,15 +1,13 @@
 #include "model.h"
 
-#include <stdio.h>
+#include "model_paths.h"
+
 #include <string.h>
 
 int swan_model_load(SwanModel *m, const char *dir, int layer_begin, int layer_end,
                     int want_embed, int want_head, SwanError *err) {
     memset(m, 0, sizeof *m);
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s/config.json", dir) >= (int)sizeof path)
-        return swan_error_set(err, "%s: model directory path too long", dir);
-    if (swan_config_load(path, &m->cfg, err) != 0) return -1;
+    if (swan_config_load_dir(dir, &m->cfg, err) != 0) return -1;
     if (layer_end < 0) layer_end = m->cfg.num_layers;
     if (layer_begin < 0 || layer_begin > layer_end || layer_end > m->cfg.num_layers) {
         swan_error_set(err, "%s: layer range %d-%d outside the model's %d layers", dir,

@@ -1,14 +1,16 @@
-/* Frames between ranks: one MPI message = one serialized swan.Envelope
- * (proto/swan.proto). Waiting never spins: probes and sends are polled
- * with short sleeps so oversubscribed ranks leave the cores to those
- * computing. Everything received is checked (version, size, shapes) before
- * use, and errors name the sending rank. */
+/* The frame protocol between ranks, used alike by the coordinator and the
+ * nodes: one MPI message = one serialized swan.Envelope (proto/swan.proto).
+ * Waiting never spins: probes and sends are polled with short sleeps so
+ * oversubscribed ranks leave the cores to those computing. Everything
+ * received is checked (version, size, shapes) before use, and errors name
+ * the sending rank. The limits both sides enforce are defined here once. */
 #ifndef SWAN_WIRE_H
 #define SWAN_WIRE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "error.h"
 #include "swan.pb-c.h"
 
@@ -19,10 +21,30 @@ enum {
     TAG_PIPE = 1,   /* coordinator/stage -> next stage: setup, chunks, doc ends, shutdown */
     TAG_SHARD = 2,  /* stage leader <-> its shard members */
     TAG_COORD = 3,  /* nodes -> coordinator: ready, results, stats */
+    TAG_ERROR = 4,  /* any node -> coordinator: why the job must end */
 };
+
+/* ---- limits both sides share ---- */
 
 /* Frames larger than this are refused before Setup fixes the real limit. */
 #define WIRE_SETUP_MAX_FRAME (1u << 20)
+/* Ranks in one stage (a leader and its shard members). */
+#define WIRE_MAX_GROUP 64
+/* Tokens in one chunk. */
+#define WIRE_MAX_CHUNK (1 << 20)
+/* The largest frame a correct peer sends in a run of this model with chunks
+ * of at most max_chunk tokens: anything bigger is refused unread. */
+size_t wire_frame_limit(const SwanConfig *cfg, int max_chunk);
+
+/* ---- envelopes ---- */
+
+/* Points env (initialised) at body, a message of the kind c names. */
+void wire_wrap(Swan__Envelope *env, Swan__Envelope__BodyCase c, void *body);
+/* Small messages sent as they are built; failures end the job. */
+void wire_send_doc_end(uint64_t doc, int dest, int tag);
+void wire_send_shutdown(int dest);
+/* Names a message kind in errors. */
+const char *wire_body_name(Swan__Envelope__BodyCase c);
 
 /* Bytes env takes on the wire (version filled in). */
 size_t wire_packed_size(Swan__Envelope *env);
@@ -72,7 +94,18 @@ int wire_tensor_check(const Swan__Tensor *t, int ndim, const int64_t *shape, int
 /* Copies a checked tensor into f32 dst. */
 void wire_tensor_read(const Swan__Tensor *t, float *dst);
 
-/* Aborts the whole job after printing "swan: error: rank R: msg". */
+/* ---- ending the job ---- */
+
+/* Ends the whole job for msg. On a node: sends rank 0 an Error and waits for
+ * it to end the job, so one line reports it; prints "swan: error: rank R:
+ * msg" itself only when rank 0 does not answer. On rank 0: as if rank 0 had
+ * sent itself the Error. */
 void wire_fatal(const char *msg) __attribute__((noreturn));
+void wire_fatalf(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Rank 0: what to do when a rank reports an Error (print, mark documents,
+ * then the job is aborted). Checked whenever rank 0 waits in wire_idle. */
+typedef void (*WirePeerErrorFn)(void *ctx, int rank, const char *msg);
+void wire_on_peer_error(WirePeerErrorFn fn, void *ctx);
 
 #endif

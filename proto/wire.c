@@ -1,6 +1,7 @@
 #include "wire.h"
 
 #include <mpi.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,10 @@
 _Static_assert(sizeof(MPI_Request) <= sizeof(((WirePending *)0)->request),
                "WirePending too small for an MPI_Request");
 
-static const char *body_name(Swan__Envelope__BodyCase c) {
+const char *wire_body_name(Swan__Envelope__BodyCase c) {
     switch (c) {
     case SWAN__ENVELOPE__BODY_SETUP: return "Setup";
     case SWAN__ENVELOPE__BODY_READY: return "Ready";
-    case SWAN__ENVELOPE__BODY_DOC_START: return "DocStart";
     case SWAN__ENVELOPE__BODY_DOC_END: return "DocEnd";
     case SWAN__ENVELOPE__BODY_ACTIVATION: return "Activation";
     case SWAN__ENVELOPE__BODY_SHARD_WORK: return "ShardWork";
@@ -63,7 +63,10 @@ int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, int sender,
     return 0;
 }
 
+static void check_peer_errors(void);
+
 void wire_idle(int *backoff_us) {
+    check_peer_errors();
     if (*backoff_us < 5) *backoff_us = 5;
     struct timespec ts = {0, (long)*backoff_us * 1000};
     nanosleep(&ts, NULL);
@@ -74,12 +77,12 @@ int wire_isend(Swan__Envelope *env, int dest, int tag, WirePending *p, SwanError
     size_t len;
     memset(p, 0, sizeof *p);
     p->buf = wire_pack(env, &len);
-    if (!p->buf) return swan_error_set(err, "out of memory packing %s for rank %d", body_name(env->body_case), dest);
+    if (!p->buf) return swan_error_set(err, "out of memory packing %s for rank %d", wire_body_name(env->body_case), dest);
     if (len > (size_t)INT32_MAX) {
         free(p->buf);
         p->buf = NULL;
         return swan_error_set(err, "%s for rank %d is %zu bytes, over MPI's int count",
-                              body_name(env->body_case), dest, len);
+                              wire_body_name(env->body_case), dest, len);
     }
     MPI_Isend(p->buf, (int)len, MPI_BYTE, dest, tag, MPI_COMM_WORLD, (MPI_Request *)p->request);
     p->request_open = 1;
@@ -215,11 +218,93 @@ void wire_tensor_read(const Swan__Tensor *t, float *dst) {
     }
 }
 
-void wire_fatal(const char *msg) {
+static WirePeerErrorFn peer_error_fn;
+static void *peer_error_ctx;
+
+void wire_on_peer_error(WirePeerErrorFn fn, void *ctx) {
+    peer_error_fn = fn;
+    peer_error_ctx = ctx;
+}
+
+static int world_rank(void) {
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    return rank;
+}
+
+/* Rank 0 reports a rank's failure and ends the job. */
+static void end_job_for(int rank, const char *msg) __attribute__((noreturn));
+static void end_job_for(int rank, const char *msg) {
+    if (peer_error_fn)
+        peer_error_fn(peer_error_ctx, rank, msg);
+    else
+        fprintf(stderr, "swan: error: rank %d: %s\n", rank, msg);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    exit(1);
+}
+
+/* Rank 0 only: an Error waiting from any rank ends the job here. */
+static void check_peer_errors(void) {
+    int flag = 0;
+    MPI_Status st;
+    if (!peer_error_fn || world_rank() != 0) return;
+    MPI_Iprobe(MPI_ANY_SOURCE, TAG_ERROR, MPI_COMM_WORLD, &flag, &st);
+    if (!flag) return;
+    char msg[SWAN_ERROR_MAX + 64] = "sent an Error that could not be read";
+    Swan__Envelope *env = NULL;
+    SwanError err;
+    if (wire_recv(st.MPI_SOURCE, TAG_ERROR, WIRE_SETUP_MAX_FRAME, &env, &err) == 0 &&
+        env->body_case == SWAN__ENVELOPE__BODY_ERROR && env->error->message)
+        snprintf(msg, sizeof msg, "%s", env->error->message);
+    if (env) swan__envelope__free_unpacked(env, NULL);
+    end_job_for(st.MPI_SOURCE, msg);
+}
+
+/* Seconds a node waits for rank 0 to end the job after telling it why. */
+#define WIRE_ERROR_GRACE_SECONDS 5.0
+
+static double monotonic_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A node tells rank 0 why, then gives it time to end the job (which ends
+ * this process too); returns only when rank 0 did not. */
+static void tell_rank0(int rank, const char *msg) {
+    Swan__Error e = SWAN__ERROR__INIT;
+    e.rank = rank;
+    e.message = (char *)msg;
+    Swan__Envelope env = SWAN__ENVELOPE__INIT;
+    wire_wrap(&env, SWAN__ENVELOPE__BODY_ERROR, &e);
+    WirePending p;
+    SwanError err;
+    if (wire_isend(&env, 0, TAG_ERROR, &p, &err) != 0) return;
+    double t0 = monotonic_seconds();
+    struct timespec step = {0, 10 * 1000 * 1000};
+    int sent = 0;
+    while (monotonic_seconds() - t0 < WIRE_ERROR_GRACE_SECONDS) {
+        if (!sent) sent = wire_pending_done(&p);
+        nanosleep(&step, NULL);
+    }
+}
+
+void wire_fatal(const char *msg) {
+    int rank = world_rank();
+    if (rank == 0) end_job_for(0, msg);
+    tell_rank0(rank, msg);
     fprintf(stderr, "swan: error: rank %d: %s\n", rank, msg);
     fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, 1);
     exit(1);
+}
+
+void wire_fatalf(const char *fmt, ...) {
+    char msg[SWAN_ERROR_MAX + 128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    wire_fatal(msg);
 }

@@ -1,0 +1,129 @@
+/* Private to tokenizer_load.c and tokenizer_encode.c: the Tokenizer the
+ * loader builds and the encoder only reads, and the few helpers both sides
+ * need. The helpers are static inline here, not in either .c file, so that
+ * loading and encoding never call into each other. */
+#ifndef SWAN_TOKENIZER_IMPL_H
+#define SWAN_TOKENIZER_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenizer.h"
+
+#define MAX_STEPS 8
+
+enum StepKind { STEP_SPLIT_GPT2, STEP_SPLIT_LLAMA3, STEP_PREFIX_SPACE };
+
+typedef struct {
+    uint64_t pair; /* left id << 32 | right id */
+    int rank, id;  /* rank = index in model.merges; id = the merged token */
+    int used;
+} MergeSlot;
+
+typedef struct {
+    size_t off, len; /* the content's bytes in the arena */
+    int id;
+    int lstrip, rstrip;
+} AddedToken;
+
+struct Tokenizer {
+    int bytes_only;        /* the plain byte tokenizer */
+    int nids;              /* one past the largest id */
+    size_t *tok_off;       /* per id: raw bytes in arena */
+    uint32_t *tok_len;     /* UINT32_MAX: unused id */
+    unsigned char *arena;
+    size_t arena_len, arena_cap;
+    int byte_id[256];      /* the token of each single byte */
+    int *vocab_slots;      /* raw bytes -> id, open addressing, -1 empty */
+    size_t vocab_cap;      /* power of two (0 for the byte tokenizer) */
+    MergeSlot *merges;
+    size_t merge_cap;      /* power of two (0: no merges) */
+    int ignore_merges;
+    int steps[MAX_STEPS];
+    int nsteps;
+    AddedToken *added;     /* non-normalized first, then normalized */
+    size_t nadded, nadded_raw; /* nadded_raw: how many are non-normalized */
+    unsigned char starts[2][256]; /* per pass: can an added token start with this byte */
+};
+
+/* Both sides hash token bytes the same way: the loader fills vocab_slots,
+ * the encoder probes it. */
+static inline uint64_t fnv1a(const unsigned char *s, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* The merge table's hash of a pair key: the loader places pairs with it,
+ * the encoder looks them up. */
+static inline uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* Length of the valid UTF-8 sequence at s[i] (1-4), or 0 if s[i] does not
+ * start one: overlong forms, surrogates and > U+10FFFF are invalid. */
+static inline size_t utf8_valid_len(const unsigned char *s, size_t n, size_t i) {
+    unsigned c = s[i];
+    if (c < 0x80) return 1;
+    size_t len;
+    unsigned lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+    if (c >= 0xc2 && c <= 0xdf) len = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f;
+    } else return 0;
+    if (i + len > n || s[i + 1] < lo || s[i + 1] > hi) return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((s[i + k] & 0xc0) != 0x80) return 0;
+    return len;
+}
+
+/* Decodes the (known valid) UTF-8 character at s[i]. */
+static inline uint32_t utf8_decode(const unsigned char *s, size_t i, size_t *len) {
+    unsigned c = s[i];
+    if (c < 0x80) { *len = 1; return c; }
+    if (c < 0xe0) { *len = 2; return ((c & 0x1fu) << 6) | (s[i + 1] & 0x3fu); }
+    if (c < 0xf0) {
+        *len = 3;
+        return ((c & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
+    }
+    *len = 4;
+    return ((c & 0x07u) << 18) | ((s[i + 1] & 0x3fu) << 12) | ((s[i + 2] & 0x3fu) << 6) |
+           (s[i + 3] & 0x3fu);
+}
+
+/* Grows *buf to hold need elements of size sz. */
+static inline int grow(void **buf, size_t *cap, size_t need, size_t sz) {
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    void *p = realloc(*buf, c * sz);
+    if (!p) return -1;
+    *buf = p;
+    *cap = c;
+    return 0;
+}
+
+/* Raw bytes -> id among the byte-level tokens: the loader checks merges and
+ * byte tokens with it, the encoder ignore_merges words. */
+static inline int vocab_find(const Tokenizer *t, const unsigned char *s, size_t n) {
+    if (!t->vocab_cap) return -1;
+    size_t mask = t->vocab_cap - 1;
+    for (size_t i = fnv1a(s, n) & mask;; i = (i + 1) & mask) {
+        int id = t->vocab_slots[i];
+        if (id < 0) return -1;
+        if (t->tok_len[id] == n && !memcmp(t->arena + t->tok_off[id], s, n)) return id;
+    }
+}
+
+#endif
