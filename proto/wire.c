@@ -277,7 +277,8 @@ static void tell_rank0(int rank, const char *msg) {
     e.rank = rank;
     e.message = (char *)msg;
     Swan__Envelope env = SWAN__ENVELOPE__INIT;
-    wire_wrap(&env, SWAN__ENVELOPE__BODY_ERROR, &e);
+    env.body_case = SWAN__ENVELOPE__BODY_ERROR;
+    env.error = &e;
     WirePending p;
     SwanError err;
     if (wire_isend(&env, 0, TAG_ERROR, &p, &err) != 0) return;
