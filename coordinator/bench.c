@@ -9,11 +9,11 @@
 #include <cJSON.h>
 #include <sys/stat.h>
 
+#include "chunks.h"
 #include "cli.h"
 #include "commands.h"
 #include "kernels.h"
 #include "model_paths.h"
-#include "chunks.h"
 
 typedef struct {
     long dim, layers, heads, kv_heads, ffn, vocab, window, chunk, tokens, threads, repeat;
@@ -28,19 +28,24 @@ static const char bench_usage[] =
 
 static int parse_bench_options(int argc, char **argv, BenchOptions *o) {
     *o = (BenchOptions){768, 12, 12, 12, 2304, 8192, 256, 512, 2048, 0, 3};
-    struct { const char *name; long *dst; long lo, hi; } opts[] = {
-        {"--dim", &o->dim, 8, 65536}, {"--layers", &o->layers, 1, 1024},
-        {"--heads", &o->heads, 1, 1024}, {"--kv-heads", &o->kv_heads, 1, 1024},
-        {"--ffn", &o->ffn, 1, 1 << 20}, {"--vocab", &o->vocab, 2, 1 << 22},
+    struct {
+        const char *name;
+        long *dst;
+        long lo, hi;
+    } opts[] = {
+        {"--dim", &o->dim, 8, 65536},          {"--layers", &o->layers, 1, 1024},
+        {"--heads", &o->heads, 1, 1024},       {"--kv-heads", &o->kv_heads, 1, 1024},
+        {"--ffn", &o->ffn, 1, 1 << 20},        {"--vocab", &o->vocab, 2, 1 << 22},
         {"--window", &o->window, 1, 1L << 30}, {"--chunk", &o->chunk, 1, 1 << 16},
-        {"--tokens", &o->tokens, 2, 1 << 24}, {"--threads", &o->threads, 1, 4096},
+        {"--tokens", &o->tokens, 2, 1 << 24},  {"--threads", &o->threads, 1, 4096},
         {"--repeat", &o->repeat, 1, 1000},
     };
     int i = 1;
     if (argc > 1 && !strcmp(argv[1], "prefill")) i = 2;
     if (argc > 1 && !strcmp(argv[1], "make-model")) {
         i = 2;
-        if (argc > 2 && argv[2][0] != '-') i = 3; /* DIR */
+        if (argc > 2 && argv[2][0] != '-')
+            i = 3; /* DIR */
         else if (argc < 3) {
             cli_error("bench make-model: needs the directory to write (swan bench make-model DIR)");
             return -1;
@@ -144,7 +149,8 @@ static int make_weights(const SwanConfig *c, ModelWeights *w) {
 /* Matmul FLOPs per token, and attention FLOPs summed over a document. */
 static double weight_flops_per_token(const SwanConfig *c) {
     double d = c->hidden_size, hd = c->head_dim, I = c->intermediate_size;
-    double per_layer = d * (c->num_heads + 2 * c->num_kv_heads) * hd + c->num_heads * hd * d + 3 * d * I;
+    double per_layer = d * (c->num_heads + 2 * c->num_kv_heads) * hd + c->num_heads * hd * d +
+                       3 * d * I;
     return 2.0 * (per_layer * c->num_layers + (double)c->vocab_size * d);
 }
 
@@ -223,15 +229,22 @@ static int tensor_specs(const SwanConfig *c, TensorSpec *specs) {
     int n = 0;
     specs[n++] = (TensorSpec){"model.embed_tokens.weight", c->vocab_size, d, 1.0f};
     for (int l = 0; l < c->num_layers; l++) {
-        struct { const char *part; long rows, cols; float scale; } parts[] = {
-            {"input_layernorm", d, 0, 0}, {"self_attn.q_proj", H * hd, d, s},
+        struct {
+            const char *part;
+            long rows, cols;
+            float scale;
+        } parts[] = {
+            {"input_layernorm", d, 0, 0},        {"self_attn.q_proj", H * hd, d, s},
             {"self_attn.k_proj", KV * hd, d, s}, {"self_attn.v_proj", KV * hd, d, s},
-            {"self_attn.o_proj", d, H * hd, s}, {"post_attention_layernorm", d, 0, 0},
-            {"mlp.gate_proj", I, d, s}, {"mlp.up_proj", I, d, s}, {"mlp.down_proj", d, I, sI},
+            {"self_attn.o_proj", d, H * hd, s},  {"post_attention_layernorm", d, 0, 0},
+            {"mlp.gate_proj", I, d, s},          {"mlp.up_proj", I, d, s},
+            {"mlp.down_proj", d, I, sI},
         };
         for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
-            snprintf(specs[n].name, sizeof specs[n].name, "model.layers.%d.%s.weight", l, parts[k].part);
-            specs[n].rows = parts[k].rows, specs[n].cols = parts[k].cols, specs[n].scale = parts[k].scale;
+            snprintf(specs[n].name, sizeof specs[n].name, "model.layers.%d.%s.weight", l,
+                     parts[k].part);
+            specs[n].rows = parts[k].rows, specs[n].cols = parts[k].cols,
+            specs[n].scale = parts[k].scale;
             n++;
         }
     }
@@ -253,14 +266,17 @@ static int write_config(const char *dir, const SwanConfig *c) {
     cJSON_AddNumberToObject(o, "sliding_window", (double)c->sliding_window);
     cJSON *types = cJSON_AddArrayToObject(o, "layer_types");
     for (int l = 0; l < c->num_layers; l++)
-        cJSON_AddItemToArray(types, cJSON_CreateString(c->layer_kind[l] == LAYER_WINDOW ? "sliding_attention" : "full_attention"));
+        cJSON_AddItemToArray(types,
+                             cJSON_CreateString(c->layer_kind[l] == LAYER_WINDOW ? "sliding_attention"
+                                                                                 : "full_attention"));
     cJSON_AddBoolToObject(o, "tie_word_embeddings", 1);
     cJSON_AddNumberToObject(o, "max_position_embeddings", c->max_position_embeddings);
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
     char path[4096];
     SwanError err;
-    FILE *f = model_path(path, sizeof path, dir, MODEL_CONFIG_FILE, &err) == 0 ? fopen(path, "w") : NULL;
+    FILE *f = model_path(path, sizeof path, dir, MODEL_CONFIG_FILE, &err) == 0 ? fopen(path, "w")
+                                                                               : NULL;
     int rc = f && text && fputs(text, f) != EOF ? 0 : -1;
     if (f && fclose(f) != 0) rc = -1;
     free(text);
@@ -274,12 +290,14 @@ static int write_safetensors(const char *dir, const SwanConfig *c) {
     tensor_specs(c, specs);
     cJSON *header = cJSON_CreateObject();
     size_t offset = 0;
-    for (int i = 0; i < count; i++) offset = header_entry(header, specs[i].name, specs[i].rows, specs[i].cols, offset);
+    for (int i = 0; i < count; i++)
+        offset = header_entry(header, specs[i].name, specs[i].rows, specs[i].cols, offset);
     char *text = cJSON_PrintUnformatted(header);
     cJSON_Delete(header);
     char path[4096];
     SwanError err;
-    FILE *f = model_path(path, sizeof path, dir, "model.safetensors", &err) == 0 ? fopen(path, "wb") : NULL;
+    FILE *f = model_path(path, sizeof path, dir, "model.safetensors", &err) == 0 ? fopen(path, "wb")
+                                                                                 : NULL;
     int rc = f && text ? 0 : -1;
     uint64_t hlen = text ? strlen(text) : 0;
     if (rc == 0 && (fwrite(&hlen, 8, 1, f) != 1 || fwrite(text, 1, hlen, f) != hlen)) rc = -1;
@@ -298,7 +316,8 @@ static int write_safetensors(const char *dir, const SwanConfig *c) {
 static int make_model(const char *dir, const BenchOptions *o) {
     SwanConfig cfg;
     mkdir(dir, 0777); /* an existing directory is fine; a failure shows when writing */
-    int rc = make_config(o, &cfg) == 0 && write_config(dir, &cfg) == 0 && write_safetensors(dir, &cfg) == 0;
+    int rc = make_config(o, &cfg) == 0 && write_config(dir, &cfg) == 0 &&
+             write_safetensors(dir, &cfg) == 0;
     free(cfg.layer_kind);
     free(cfg.layer_rope);
     if (!rc) {

@@ -72,7 +72,9 @@ int cli_load_config(const char *model_dir, SwanConfig *cfg) {
     return -1;
 }
 
-int cli_tokenizer_is_bytes(const char *choice) { return choice && !strcmp(choice, "bytes"); }
+int cli_tokenizer_is_bytes(const char *choice) {
+    return choice && !strcmp(choice, "bytes");
+}
 
 int cli_load_tokenizer(const char *choice, const char *model_dir, Tokenizer **t) {
     SwanError err;
@@ -90,7 +92,8 @@ int cli_load_tokenizer(const char *choice, const char *model_dir, Tokenizer **t)
         }
         if (access(path, F_OK) != 0) {
             cli_error("%s: no tokenizer.json here (--tokenizer bytes reads raw bytes, "
-                      "--tokenizer PATH takes another tokenizer.json)", model_dir);
+                      "--tokenizer PATH takes another tokenizer.json)",
+                      model_dir);
             return -1;
         }
         file = path;

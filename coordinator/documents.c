@@ -78,8 +78,10 @@ static int check_tokens(const DocReader *r, const char *where, const int *ids, l
     }
     for (long i = 0; i < n; i++)
         if (ids[i] < 0 || ids[i] >= r->o.vocab_size) {
-            cli_error("%s: token id %d at position %ld is outside the model's vocabulary (vocab_size %d)"
-                      "; is the tokenizer the model's?", where, ids[i], i, r->o.vocab_size);
+            cli_error(
+                "%s: token id %d at position %ld is outside the model's vocabulary (vocab_size %d)"
+                "; is the tokenizer the model's?",
+                where, ids[i], i, r->o.vocab_size);
             return -1;
         }
     return 0;
@@ -180,7 +182,8 @@ static int read_u32(const DocReader *r, const char *path, int **out, long *n) {
             uint32_t v = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
             if (v >= (uint32_t)r->o.vocab_size) {
                 cli_error("%s: token id %lu at position %ld is outside the model's vocabulary "
-                          "(vocab_size %d)", path, (unsigned long)v, i, r->o.vocab_size);
+                          "(vocab_size %d)",
+                          path, (unsigned long)v, i, r->o.vocab_size);
                 rc = -1;
             }
             ids[i] = (int)v;

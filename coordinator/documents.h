@@ -21,10 +21,10 @@
 #include "tokenizer.h"
 
 typedef struct {
-    char *id;     /* owned */
-    int *tokens;  /* owned */
+    char *id;    /* owned */
+    int *tokens; /* owned */
     long ntokens;
-    long seq;     /* position in the input order, counting bad inputs too */
+    long seq; /* position in the input order, counting bad inputs too */
 } Document;
 
 typedef struct {
@@ -32,7 +32,7 @@ typedef struct {
     /* The plain byte tokenizer: any bytes make a document. Otherwise text
      * holding a NUL byte is refused as binary, not text. */
     int bytes;
-    int vocab_size;             /* the model's: a larger id fails the document */
+    int vocab_size; /* the model's: a larger id fails the document */
     /* --resume: returns 1 when a document with this id is already done (it
      * is then skipped, unread). NULL: nothing is skipped. */
     int (*skip)(void *ctx, const char *id);
@@ -41,7 +41,7 @@ typedef struct {
 
 typedef struct {
     char *path;
-    int err;      /* errno of a subdirectory that could not be listed, else 0 */
+    int err; /* errno of a subdirectory that could not be listed, else 0 */
 } DirEntry;
 
 typedef struct {
@@ -50,13 +50,13 @@ typedef struct {
     int ninputs;
     int next;
     long seq;
-    long skipped;           /* documents the skip callback passed over */
-    DirEntry *files;        /* the directory being read, sorted */
+    long skipped;    /* documents the skip callback passed over */
+    DirEntry *files; /* the directory being read, sorted */
     size_t nfiles, next_file;
-    FILE *jsonl;            /* the JSONL file being read, or NULL */
+    FILE *jsonl; /* the JSONL file being read, or NULL */
     char *jsonl_path;
     long jsonl_line;
-    long jsonl_items;       /* non-blank lines so far */
+    long jsonl_items; /* non-blank lines so far */
     char *line;
     size_t line_cap;
 } DocReader;

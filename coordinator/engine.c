@@ -11,13 +11,21 @@ void engine_close(Engine *e) {
     if (e) e->ops->close(e);
 }
 
-int engine_can_open(const Engine *e) { return e->ops->can_open(e); }
+int engine_can_open(const Engine *e) {
+    return e->ops->can_open(e);
+}
 
-int engine_submit(Engine *e, EngineRun *run, SwanError *err) { return e->ops->submit(e, run, err); }
+int engine_submit(Engine *e, EngineRun *run, SwanError *err) {
+    return e->ops->submit(e, run, err);
+}
 
-void engine_end_document(Engine *e, uint64_t doc) { e->ops->end_document(e, doc); }
+void engine_end_document(Engine *e, uint64_t doc) {
+    e->ops->end_document(e, doc);
+}
 
-int engine_next_event(Engine *e, EngineEvent *ev) { return e->ops->next_event(e, ev); }
+int engine_next_event(Engine *e, EngineEvent *ev) {
+    return e->ops->next_event(e, ev);
+}
 
 int engine_run(Engine *e, EngineRun *run) {
     SwanError err;
@@ -36,4 +44,6 @@ int engine_run(Engine *e, EngineRun *run) {
     return -1;
 }
 
-void engine_release_nodes(int world) { pipeline_release_nodes(world); }
+void engine_release_nodes(int world) {
+    pipeline_release_nodes(world);
+}

@@ -22,33 +22,33 @@
 typedef struct {
     const char *model_dir;
     int chunk;
-    int threads;            /* BLAS threads per rank (0: the library's, one process only) */
-    int in_flight;          /* documents open at once (the pipeline's depth) */
-    int activations_bf16;   /* pipeline: stage boundaries carry bf16 */
-    const char *stages;     /* pipeline: --stages override, or NULL */
-    int nope_group;         /* pipeline: ranks per global-layer group */
-    long context;           /* pipeline: length the planner balances for */
-    Progress *progress;     /* NULL: none; told of tokens as chunks finish */
+    int threads;          /* BLAS threads per rank (0: the library's, one process only) */
+    int in_flight;        /* documents open at once (the pipeline's depth) */
+    int activations_bf16; /* pipeline: stage boundaries carry bf16 */
+    const char *stages;   /* pipeline: --stages override, or NULL */
+    int nope_group;       /* pipeline: ranks per global-layer group */
+    long context;         /* pipeline: length the planner balances for */
+    Progress *progress;   /* NULL: none; told of tokens as chunks finish */
 } EngineOptions;
 
 /* The caller's, alive and unchanged until its event. */
 typedef struct {
     uint64_t doc;
-    const char *label;      /* names the document in messages */
-    const int *tokens;      /* [n], tokens[0] at position pos0 */
+    const char *label; /* names the document in messages */
+    const int *tokens; /* [n], tokens[0] at position pos0 */
     long pos0, n;
-    double *nll;            /* NULL, or [n]: nll[i] = NLL of tokens[i + 1] (the last is NAN) */
-    float *logits;          /* NULL, or [vocab]: the last token's logits */
+    double *nll;   /* NULL, or [n]: nll[i] = NLL of tokens[i + 1] (the last is NAN) */
+    float *logits; /* NULL, or [vocab]: the last token's logits */
 } EngineRun;
 
 typedef enum { ENGINE_RUN_DONE, ENGINE_RUN_FAILED, ENGINE_DOC_STATS } EngineEventKind;
 
 typedef struct {
     EngineEventKind kind;
-    EngineRun *run;         /* RUN_DONE, RUN_FAILED */
+    EngineRun *run;             /* RUN_DONE, RUN_FAILED */
     char error[SWAN_ERROR_MAX]; /* RUN_FAILED */
-    uint64_t doc;           /* DOC_STATS */
-    const RankStats *stats; /* DOC_STATS: one per rank, by rank; valid until the next call */
+    uint64_t doc;               /* DOC_STATS */
+    const RankStats *stats;     /* DOC_STATS: one per rank, by rank; valid until the next call */
     int nstats;
 } EngineEvent;
 

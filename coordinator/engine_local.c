@@ -17,7 +17,7 @@ typedef struct {
     EngineOptions o;
     SwanModel model;
     Stage stage;
-    int open;               /* a document has caches here */
+    int open; /* a document has caches here */
     uint64_t doc;
     DocCaches caches;
     RankStats stats;
@@ -29,7 +29,9 @@ static void push_event(LocalEngine *l, const EngineEvent *ev) {
     if (l->nqueue < LOCAL_QUEUE) l->queue[l->nqueue++] = *ev;
 }
 
-static int local_can_open(const Engine *e) { return !((const LocalEngine *)e)->open; }
+static int local_can_open(const Engine *e) {
+    return !((const LocalEngine *)e)->open;
+}
 
 static int open_document(LocalEngine *l, const EngineRun *run, SwanError *err) {
     if (l->open && l->doc != run->doc)
@@ -47,12 +49,14 @@ static int local_submit(Engine *e, EngineRun *run, SwanError *err) {
     LocalEngine *l = (LocalEngine *)e;
     if (open_document(l, run, err) != 0) return -1;
     if (run->pos0 != l->caches.pos)
-        return swan_error_set(err, "run at position %ld, the document is at %ld", run->pos0, l->caches.pos);
+        return swan_error_set(err, "run at position %ld, the document is at %ld", run->pos0,
+                              l->caches.pos);
     EngineEvent ev;
     memset(&ev, 0, sizeof ev);
     ev.run = run;
     ev.kind = ENGINE_RUN_DONE;
-    if (run_tokens(&l->stage, &l->caches, run->tokens, run->n, l->o.chunk, run->nll, run->logits, err) != 0) {
+    if (run_tokens(&l->stage, &l->caches, run->tokens, run->n, l->o.chunk, run->nll, run->logits,
+                   err) != 0) {
         ev.kind = ENGINE_RUN_FAILED;
         snprintf(ev.error, sizeof ev.error, "%s", err->msg);
     }
@@ -65,9 +69,13 @@ static void local_end_document(Engine *e, uint64_t doc) {
     LocalEngine *l = (LocalEngine *)e;
     if (!l->open || l->doc != doc) return;
     const SwanConfig *cfg = &l->model.cfg;
-    l->stats = (RankStats){0, (long)doc_caches_bytes(&l->caches, cfg, LAYER_WINDOW),
+    l->stats = (RankStats){0,
+                           (long)doc_caches_bytes(&l->caches, cfg, LAYER_WINDOW),
                            (long)doc_caches_bytes(&l->caches, cfg, LAYER_GLOBAL),
-                           l->caches.global_attention_seconds, 0, 0, (long)l->model.w.bytes};
+                           l->caches.global_attention_seconds,
+                           0,
+                           0,
+                           (long)l->model.w.bytes};
     doc_caches_free(&l->caches);
     l->open = 0;
     EngineEvent ev;

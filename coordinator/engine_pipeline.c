@@ -14,7 +14,7 @@
 #include "wire.h"
 
 typedef struct {
-    EngineRun *run;         /* NULL: free slot */
+    EngineRun *run; /* NULL: free slot */
     ChunkCursor cursor;
     long nchunks, done;
 } Flight;
@@ -24,7 +24,7 @@ typedef struct {
     uint64_t doc;
     const char *label;
     int nstats;
-    RankStats *stats;       /* [plan_ranks] */
+    RankStats *stats; /* [plan_ranks] */
 } OpenDoc;
 
 typedef struct {
@@ -33,18 +33,18 @@ typedef struct {
     EngineOptions o;
     Plan plan;
     int world;
-    int plan_ranks;         /* ranks that report statistics for every document */
-    long *weight_bytes;     /* [world] from each rank's Ready */
-    Flight *flights;        /* [in_flight]: runs in flight */
-    OpenDoc *docs;          /* [in_flight]: documents with caches on the nodes */
+    int plan_ranks;     /* ranks that report statistics for every document */
+    long *weight_bytes; /* [world] from each rank's Ready */
+    Flight *flights;    /* [in_flight]: runs in flight */
+    OpenDoc *docs;      /* [in_flight]: documents with caches on the nodes */
     int slots;
-    int next_flight;        /* round-robin cursor */
+    int next_flight; /* round-robin cursor */
     long outstanding, max_outstanding;
     WirePending *sends;
     int nsends, cap_sends;
-    int *targets;           /* [chunk] */
+    int *targets; /* [chunk] */
     size_t max_frame;
-    RankStats *stats_out;   /* [plan_ranks]: the last DOC_STATS event's */
+    RankStats *stats_out; /* [plan_ranks]: the last DOC_STATS event's */
 } PipelineEngine;
 
 static int nodes_released;
@@ -167,7 +167,8 @@ static int send_chunks(PipelineEngine *p) {
 static Flight *flight_of(PipelineEngine *p, uint64_t doc, int src) {
     for (int i = 0; i < p->slots; i++)
         if (p->flights[i].run && p->flights[i].run->doc == doc) return &p->flights[i];
-    wire_fatalf("rank %d reported on document %llu, which has no run in flight", src, (unsigned long long)doc);
+    wire_fatalf("rank %d reported on document %llu, which has no run in flight", src,
+                (unsigned long long)doc);
 }
 
 static OpenDoc *doc_of(PipelineEngine *p, uint64_t doc) {
@@ -184,8 +185,8 @@ static void take_result(PipelineEngine *p, int src, const Swan__ChunkResult *r) 
     int last = offset + expect == run->n;
     if (offset < 0 || offset % chunk || offset >= run->n || (run->nll && (long)r->n_nll != expect) ||
         (!run->nll && r->n_nll) || (run->logits && last && r->n_logits != (size_t)p->cfg->vocab_size))
-        wire_fatalf("rank %d sent %zu NLL values and %zu logits at position %lld, expected %ld and %d", src,
-                    r->n_nll, r->n_logits, (long long)r->pos0, run->nll ? expect : 0,
+        wire_fatalf("rank %d sent %zu NLL values and %zu logits at position %lld, expected %ld and %d",
+                    src, r->n_nll, r->n_logits, (long long)r->pos0, run->nll ? expect : 0,
                     run->logits && last ? p->cfg->vocab_size : 0);
     if (run->nll) memcpy(run->nll + offset, r->nll, sizeof(double) * r->n_nll);
     if (run->logits && last) memcpy(run->logits, r->logits, sizeof(float) * r->n_logits);
@@ -199,9 +200,13 @@ static void take_stats(PipelineEngine *p, int src, const Swan__DocStats *s) {
     if (!d || !d->ended || d->nstats >= p->plan_ranks)
         wire_fatalf("rank %d reported cache statistics for document %llu out of turn", src,
                     (unsigned long long)s->doc);
-    d->stats[d->nstats++] = (RankStats){src, (long)s->window_cache_bytes, (long)s->global_cache_bytes,
-                                        s->global_attention_seconds, (long)s->pipe_bytes_sent,
-                                        (long)s->shard_bytes_sent, p->weight_bytes[src]};
+    d->stats[d->nstats++] = (RankStats){src,
+                                        (long)s->window_cache_bytes,
+                                        (long)s->global_cache_bytes,
+                                        s->global_attention_seconds,
+                                        (long)s->pipe_bytes_sent,
+                                        (long)s->shard_bytes_sent,
+                                        p->weight_bytes[src]};
 }
 
 static int collect(PipelineEngine *p) {
@@ -294,7 +299,8 @@ static int pipeline_submit(Engine *e, EngineRun *run, SwanError *err) {
     if (!d) return swan_error_set(err, "more documents open than --in-flight allows");
     for (int i = 0; i < p->slots; i++) {
         Flight *f = &p->flights[i];
-        if (f->run && f->run->doc == run->doc) return swan_error_set(err, "a second run of a document in flight");
+        if (f->run && f->run->doc == run->doc)
+            return swan_error_set(err, "a second run of a document in flight");
     }
     for (int i = 0; i < p->slots; i++) {
         Flight *f = &p->flights[i];

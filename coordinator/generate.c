@@ -43,19 +43,32 @@ static int parse_generate_options(int argc, char **argv, GenerateOptions *o) {
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(generate_usage, stdout);
             exit(0);
-        } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) o->model_dir = v;
-        else if (!strcmp(a, "-f") || !strcmp(a, "--prompt")) o->prompt_path = v;
-        else if (!strcmp(a, "--tokenizer")) o->tokenizer = v;
-        else if (!strcmp(a, "--stages")) o->stages = v;
-        else if (!strcmp(a, "-n")) rc = cli_parse_long(a, v, 0, 1L << 30, &o->max_new);
-        else if (!strcmp(a, "--chunk")) rc = cli_parse_long(a, v, 1, 1 << 20, &o->chunk);
-        else if (!strcmp(a, "--threads")) rc = cli_parse_long(a, v, 1, 4096, &o->threads);
-        else if (!strcmp(a, "--nope-group")) rc = cli_parse_long(a, v, 1, WIRE_MAX_GROUP, &o->nope_group);
-        else if (!strcmp(a, "--context")) rc = cli_parse_long(a, v, 1, 1L << 40, &o->context);
-        else if (!strcmp(a, "--seed")) rc = cli_parse_long(a, v, 0, 0x7FFFFFFFFFFFFFFFL, &o->seed);
-        else if (!strcmp(a, "--temperature")) rc = cli_parse_double(a, v, 0.0, 100.0, &o->temperature);
-        else if (!strcmp(a, "--top-p")) rc = cli_parse_double(a, v, 1e-9, 1.0, &o->top_p);
-        else if (!strcmp(a, "--wire-dtype")) rc = cli_parse_wire_dtype(a, v, &o->wire_bf16);
+        } else if (!strcmp(a, "-m") || !strcmp(a, "--model"))
+            o->model_dir = v;
+        else if (!strcmp(a, "-f") || !strcmp(a, "--prompt"))
+            o->prompt_path = v;
+        else if (!strcmp(a, "--tokenizer"))
+            o->tokenizer = v;
+        else if (!strcmp(a, "--stages"))
+            o->stages = v;
+        else if (!strcmp(a, "-n"))
+            rc = cli_parse_long(a, v, 0, 1L << 30, &o->max_new);
+        else if (!strcmp(a, "--chunk"))
+            rc = cli_parse_long(a, v, 1, 1 << 20, &o->chunk);
+        else if (!strcmp(a, "--threads"))
+            rc = cli_parse_long(a, v, 1, 4096, &o->threads);
+        else if (!strcmp(a, "--nope-group"))
+            rc = cli_parse_long(a, v, 1, WIRE_MAX_GROUP, &o->nope_group);
+        else if (!strcmp(a, "--context"))
+            rc = cli_parse_long(a, v, 1, 1L << 40, &o->context);
+        else if (!strcmp(a, "--seed"))
+            rc = cli_parse_long(a, v, 0, 0x7FFFFFFFFFFFFFFFL, &o->seed);
+        else if (!strcmp(a, "--temperature"))
+            rc = cli_parse_double(a, v, 0.0, 100.0, &o->temperature);
+        else if (!strcmp(a, "--top-p"))
+            rc = cli_parse_double(a, v, 1e-9, 1.0, &o->top_p);
+        else if (!strcmp(a, "--wire-dtype"))
+            rc = cli_parse_wire_dtype(a, v, &o->wire_bf16);
         else {
             cli_error("generate: unknown option '%s'", a);
             return -1;
@@ -110,7 +123,8 @@ static int generate(const GenerateOptions *o, Engine *e, const SwanConfig *cfg, 
                     const int *prompt, long n) {
     float *logits = malloc(sizeof(float) * (size_t)cfg->vocab_size);
     Sampler sampler;
-    if (!logits || sampler_init(&sampler, cfg->vocab_size, o->temperature, o->top_p, (uint64_t)o->seed) != 0) {
+    if (!logits ||
+        sampler_init(&sampler, cfg->vocab_size, o->temperature, o->top_p, (uint64_t)o->seed) != 0) {
         free(logits);
         cli_error("out of memory");
         return -1;
@@ -130,7 +144,9 @@ static int generate(const GenerateOptions *o, Engine *e, const SwanConfig *cfg, 
         if (made < o->max_new) rc = advance(e, &next, pos, 1, logits);
     }
     double t2 = cli_now();
-    fprintf(stderr, "\nswan: prompt %ld tokens in %.2f s (%.1f tokens/s); generated %ld tokens in %.2f s (%.2f tokens/s)\n",
+    fprintf(stderr,
+            "\nswan: prompt %ld tokens in %.2f s (%.1f tokens/s); generated %ld tokens in %.2f s (%.2f "
+            "tokens/s)\n",
             n, t1 - t0, n / (t1 - t0 + 1e-12), made, t2 - t1, made / (t2 - t1 + 1e-12));
     sampler_free(&sampler);
     free(logits);
@@ -147,7 +163,8 @@ int cmd_generate(int argc, char **argv, int world) {
     SwanConfig cfg;
     memset(&cfg, 0, sizeof cfg);
     int rc = -1;
-    if (cli_load_config(o.model_dir, &cfg) != 0 || cli_check_bytes_fit(o.tokenizer, o.model_dir, &cfg) != 0 ||
+    if (cli_load_config(o.model_dir, &cfg) != 0 ||
+        cli_check_bytes_fit(o.tokenizer, o.model_dir, &cfg) != 0 ||
         load_prompt(&o, &tok, &prompt, &n) != 0)
         goto done;
     for (long i = 0; i < n; i++)
@@ -156,8 +173,8 @@ int cmd_generate(int argc, char **argv, int world) {
                       prompt[i], i, cfg.vocab_size);
             goto done;
         }
-    EngineOptions eo = {o.model_dir, (int)o.chunk, (int)o.threads, 1, o.wire_bf16,
-                        o.stages, (int)o.nope_group, o.context, NULL};
+    EngineOptions eo = {o.model_dir, (int)o.chunk,      (int)o.threads, 1,   o.wire_bf16,
+                        o.stages,    (int)o.nope_group, o.context,      NULL};
     if (!(e = engine_open(&cfg, &eo, world))) goto done;
     rc = generate(&o, e, &cfg, tok, prompt, n);
     engine_end_document(e, 0);

@@ -37,10 +37,14 @@ static int parse_plan_option(int argc, char **argv, int *i, PlanOptions *o) {
         return -1;
     }
     (*i)++;
-    if (!strcmp(a, "-m") || !strcmp(a, "--model")) o->model_dir = val;
-    else if (!strcmp(a, "--stages")) o->stages = val;
-    else if (!strcmp(a, "--ranks")) return cli_parse_long(a, val, 1, 1L << 20, &o->ranks);
-    else if (!strcmp(a, "--context")) return cli_parse_long(a, val, 1, 1L << 40, &o->context);
+    if (!strcmp(a, "-m") || !strcmp(a, "--model"))
+        o->model_dir = val;
+    else if (!strcmp(a, "--stages"))
+        o->stages = val;
+    else if (!strcmp(a, "--ranks"))
+        return cli_parse_long(a, val, 1, 1L << 20, &o->ranks);
+    else if (!strcmp(a, "--context"))
+        return cli_parse_long(a, val, 1, 1L << 40, &o->context);
     else if (!strcmp(a, "--nope-group"))
         return cli_parse_long(a, val, 1, WIRE_MAX_GROUP, &o->nope_group);
     else {
@@ -55,8 +59,9 @@ static int parse_plan_options(int argc, char **argv, PlanOptions *o) {
     for (int i = 1; i < argc; i++)
         if (parse_plan_option(argc, argv, &i, o)) return -1;
     const char *missing = !o->model_dir ? "a model (-m MODEL_DIR)"
-                          : !o->ranks  ? "--ranks N"
-                          : !o->context ? "--context LEN" : NULL;
+                          : !o->ranks   ? "--ranks N"
+                          : !o->context ? "--context LEN"
+                                        : NULL;
     if (missing) {
         cli_error("plan: needs %s", missing);
         return -1;
@@ -74,10 +79,14 @@ int cmd_plan(int argc, char **argv) {
     /* Plan is large (a fixed table of stages): keep it off the stack. */
     Plan *plan = malloc(sizeof *plan);
     PlanRequest req = {(int)o.ranks, o.context, o.stages, (int)o.nope_group};
-    if (!plan) rc = swan_error_set(&err, "plan: out of memory");
-    else rc = plan_make(&cfg, &req, plan, &err);
-    if (rc) cli_error("%s", err.msg);
-    else plan_print(&cfg, plan, stdout);
+    if (!plan)
+        rc = swan_error_set(&err, "plan: out of memory");
+    else
+        rc = plan_make(&cfg, &req, plan, &err);
+    if (rc)
+        cli_error("%s", err.msg);
+    else
+        plan_print(&cfg, plan, stdout);
     free(plan);
     swan_config_free(&cfg);
     return rc ? 1 : 0;

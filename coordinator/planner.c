@@ -33,8 +33,8 @@ typedef struct {
 typedef struct {
     int ranks;
     int stages;
-    double sumsq;  /* sum of squared stage costs: evens out non-bottleneck stages */
-    int prev;      /* start of the last stage, -1 = unreachable */
+    double sumsq; /* sum of squared stage costs: evens out non-bottleneck stages */
+    int prev;     /* start of the last stage, -1 = unreachable */
     int group;
 } DpCell;
 
@@ -49,8 +49,7 @@ static double window_mean_keys(long n, long w) {
     return ((double)w * (w + 1) / 2.0 + (double)(n - w) * w) / n;
 }
 
-static int cost_model_init(CostModel *cm, const SwanConfig *cfg, long context,
-                           SwanError *err) {
+static int cost_model_init(CostModel *cm, const SwanConfig *cfg, long context, SwanError *err) {
     int L = cfg->num_layers;
     memset(cm, 0, sizeof *cm);
     cm->nlayers = L;
@@ -96,8 +95,7 @@ static double stage_cost(const CostModel *cm, int i, int j, int g) {
 /* Smallest group that brings stage [i, j) under t; 0 if none does. */
 static int stage_min_group(const CostModel *cm, int i, int j, double t) {
     if (!has_global(cm, i, j)) return stage_cost(cm, i, j, 1) <= t ? 1 : 0;
-    if (cm->fixed_group)
-        return stage_cost(cm, i, j, cm->fixed_group) <= t ? cm->fixed_group : 0;
+    if (cm->fixed_group) return stage_cost(cm, i, j, cm->fixed_group) <= t ? cm->fixed_group : 0;
     double rest = t - stage_fixed_cost(cm, i, j);
     if (rest <= 0) return 0;
     double want = ceil((cm->global[j] - cm->global[i]) / rest);
@@ -140,8 +138,7 @@ static int dp_solve(const CostModel *cm, double t, DpCell *dp) {
 /* Ranks the cheapest plan of this request takes, for the error message:
  * one rank per stage, G for stages holding global layers under --nope-group. */
 static int min_ranks(const CostModel *cm) {
-    if (!cm->fixed_end)
-        return cm->fixed_group && has_global(cm, 0, cm->nlayers) ? cm->fixed_group : 1;
+    if (!cm->fixed_end) return cm->fixed_group && has_global(cm, 0, cm->nlayers) ? cm->fixed_group : 1;
     int need = 0;
     for (int i = 0; i < cm->nlayers; i = cm->fixed_end[i])
         need += cm->fixed_group && has_global(cm, i, cm->fixed_end[i]) ? cm->fixed_group : 1;
@@ -155,15 +152,18 @@ static int search(const CostModel *cm, DpCell *dp, SwanError *err) {
     int need = dp_solve(cm, hi, dp);
     if (need == INT_MAX || need > cm->node_ranks) {
         need = min_ranks(cm);
-        return swan_error_set(err, "plan: needs %d node ranks (--ranks %d with the "
+        return swan_error_set(err,
+                              "plan: needs %d node ranks (--ranks %d with the "
                               "coordinator), have %d (--ranks %d)",
                               need, need + 1, cm->node_ranks, cm->node_ranks + 1);
     }
     for (int it = 0; it < 200; it++) {
         double mid = lo + (hi - lo) / 2;
         if (mid <= lo || mid >= hi) break;
-        if (dp_solve(cm, mid, dp) <= cm->node_ranks) hi = mid;
-        else lo = mid;
+        if (dp_solve(cm, mid, dp) <= cm->node_ranks)
+            hi = mid;
+        else
+            lo = mid;
     }
     dp_solve(cm, hi, dp);
     return 0;
@@ -189,10 +189,14 @@ static int parse_range(const char **s, const char *spec, long *a, long *b, SwanE
     }
     if (*a >= 0 && *b >= 0 && (!**s || **s == ',')) return 0;
     if (!**s)
-        return swan_error_set(err, "--stages '%s': cannot read a layer range: it ends "
-                              "early (expected e.g. 0-3,4-7)", spec);
-    return swan_error_set(err, "--stages '%s': cannot read a layer range at character "
-                          "%d '%c' (expected e.g. 0-3,4-7)", spec, (int)(*s - spec) + 1, **s);
+        return swan_error_set(err,
+                              "--stages '%s': cannot read a layer range: it ends "
+                              "early (expected e.g. 0-3,4-7)",
+                              spec);
+    return swan_error_set(err,
+                          "--stages '%s': cannot read a layer range at character "
+                          "%d '%c' (expected e.g. 0-3,4-7)",
+                          spec, (int)(*s - spec) + 1, **s);
 }
 
 /* "a-b,c-d,..." (inclusive, single "5" allowed) -> fixed_end[begin] = end. */
@@ -204,17 +208,22 @@ static int parse_stages(const char *spec, int L, int *fixed_end, SwanError *err)
     for (;;) {
         long a, b;
         if (parse_range(&s, spec, &a, &b, err)) return -1;
-        if (a > b)
-            return swan_error_set(err, "--stages: range %ld-%ld runs backwards", a, b);
+        if (a > b) return swan_error_set(err, "--stages: range %ld-%ld runs backwards", a, b);
         if (b >= L)
-            return swan_error_set(err, "--stages: layer %ld is out of range (the model "
-                                  "has %d layers, 0-%d)", b, L, L - 1);
+            return swan_error_set(err,
+                                  "--stages: layer %ld is out of range (the model "
+                                  "has %d layers, 0-%d)",
+                                  b, L, L - 1);
         if (a < next)
-            return swan_error_set(err, "--stages: range %ld-%ld overlaps layers already "
-                                  "staged (0-%ld); stages go in layer order", a, b, next - 1);
+            return swan_error_set(err,
+                                  "--stages: range %ld-%ld overlaps layers already "
+                                  "staged (0-%ld); stages go in layer order",
+                                  a, b, next - 1);
         if (a > next)
-            return swan_error_set(err, "--stages: layers %ld-%ld are in no stage "
-                                  "(gap before %ld-%ld)", next, a - 1, a, b);
+            return swan_error_set(err,
+                                  "--stages: layers %ld-%ld are in no stage "
+                                  "(gap before %ld-%ld)",
+                                  next, a - 1, a, b);
         if (++n > PLAN_MAX_STAGES)
             return swan_error_set(err, "--stages: more than %d stages", PLAN_MAX_STAGES);
         fixed_end[a] = (int)b + 1;
@@ -223,8 +232,10 @@ static int parse_stages(const char *spec, int L, int *fixed_end, SwanError *err)
         s++;
     }
     if (next < L)
-        return swan_error_set(err, "--stages: layers %ld-%d are in no stage (the model "
-                              "has %d layers)", next, L - 1, L);
+        return swan_error_set(err,
+                              "--stages: layers %ld-%d are in no stage (the model "
+                              "has %d layers)",
+                              next, L - 1, L);
     return 0;
 }
 
@@ -234,8 +245,8 @@ static double layer_weight_bytes(const SwanConfig *c) {
     return 4.0 * (2 * d + attn + 3.0 * d * c->intermediate_size);
 }
 
-static void stage_estimates(const SwanConfig *cfg, const CostModel *cm, long context,
-                            int last, int index, PlanStage *st) {
+static void stage_estimates(const SwanConfig *cfg, const CostModel *cm, long context, int last,
+                            int index, PlanStage *st) {
     double vd = (double)cfg->vocab_size * cfg->hidden_size;
     double kv_row = (double)cfg->num_kv_heads * cfg->head_dim * 2 * 4;
     long per_rank = (context + st->nranks - 1) / st->nranks;
@@ -244,17 +255,19 @@ static void stage_estimates(const SwanConfig *cfg, const CostModel *cm, long con
     st->weight_bytes = layer_weight_bytes(cfg) * (st->layer_end - st->layer_begin);
     st->window_cache_bytes = st->global_cache_bytes = 0;
     for (int i = st->layer_begin; i < st->layer_end; i++) {
-        if (cfg->layer_kind[i] == LAYER_GLOBAL) st->global_cache_bytes += per_rank * kv_row;
-        else st->window_cache_bytes += window * kv_row;
+        if (cfg->layer_kind[i] == LAYER_GLOBAL)
+            st->global_cache_bytes += per_rank * kv_row;
+        else
+            st->window_cache_bytes += window * kv_row;
     }
     if (index == 0) st->weight_bytes += 4 * vd;
     /* a tied head reads the embedding, which stage 0 already counted */
-    if (index == last) st->weight_bytes += 4 * (cfg->hidden_size +
-                                               (cfg->tie_word_embeddings && index == 0 ? 0 : vd));
+    if (index == last)
+        st->weight_bytes += 4 * (cfg->hidden_size + (cfg->tie_word_embeddings && index == 0 ? 0 : vd));
 }
 
-static void fill_plan(const SwanConfig *cfg, const CostModel *cm, const DpCell *dp,
-                      long context, Plan *plan) {
+static void fill_plan(const SwanConfig *cfg, const CostModel *cm, const DpCell *dp, long context,
+                      Plan *plan) {
     int n = 0;
     for (int j = cm->nlayers; j > 0; j = dp[j].prev) n++;
     plan->nstages = n;
@@ -278,14 +291,15 @@ static void fill_plan(const SwanConfig *cfg, const CostModel *cm, const DpCell *
 static int check_request(const SwanConfig *cfg, const PlanRequest *req, SwanError *err) {
     if (cfg->num_layers < 1) return swan_error_set(err, "plan: the model has no layers");
     if (req->nranks < 2)
-        return swan_error_set(err, "plan: needs at least 2 ranks (rank 0 coordinates, "
-                              "the others run stages), have %d", req->nranks);
+        return swan_error_set(err,
+                              "plan: needs at least 2 ranks (rank 0 coordinates, "
+                              "the others run stages), have %d",
+                              req->nranks);
     if (req->context < 1)
-        return swan_error_set(err, "plan: context must be at least 1 token, got %ld",
-                              req->context);
+        return swan_error_set(err, "plan: context must be at least 1 token, got %ld", req->context);
     if (req->nope_group < 0 || req->nope_group > WIRE_MAX_GROUP)
-        return swan_error_set(err, "plan: --nope-group %d is outside 1..%d",
-                              req->nope_group, WIRE_MAX_GROUP);
+        return swan_error_set(err, "plan: --nope-group %d is outside 1..%d", req->nope_group,
+                              WIRE_MAX_GROUP);
     return 0;
 }
 
@@ -318,24 +332,30 @@ int plan_make(const SwanConfig *cfg, const PlanRequest *req, Plan *plan, SwanErr
 
 /* Fixed point over the usual range so columns read at a glance. */
 static void fmt_num(char *buf, size_t n, double v) {
-    if (v == 0) snprintf(buf, n, "0");
-    else if (v >= 100) snprintf(buf, n, "%.0f", v);
-    else if (v >= 0.01) snprintf(buf, n, "%.2f", v);
-    else snprintf(buf, n, "%.2g", v);
+    if (v == 0)
+        snprintf(buf, n, "0");
+    else if (v >= 100)
+        snprintf(buf, n, "%.0f", v);
+    else if (v >= 0.01)
+        snprintf(buf, n, "%.2f", v);
+    else
+        snprintf(buf, n, "%.2g", v);
 }
 
 static void print_header(const SwanConfig *cfg, const Plan *plan, FILE *out) {
     int nglobal = 0, node_ranks = plan->idle_ranks;
     for (int i = 0; i < cfg->num_layers; i++) nglobal += cfg->layer_kind[i] == LAYER_GLOBAL;
     for (int k = 0; k < plan->nstages; k++) node_ranks += plan->stages[k].nranks;
-    fprintf(out, "model: %d layers (%d sliding S, %d global N), d %d, heads %d/%d kv, "
+    fprintf(out,
+            "model: %d layers (%d sliding S, %d global N), d %d, heads %d/%d kv, "
             "head_dim %d, ffn %d, vocab %d, window %ld%s\n",
-            cfg->num_layers, cfg->num_layers - nglobal, nglobal, cfg->hidden_size,
-            cfg->num_heads, cfg->num_kv_heads, cfg->head_dim, cfg->intermediate_size,
-            cfg->vocab_size, cfg->sliding_window, cfg->tie_word_embeddings ? ", tied head" : "");
-    fprintf(out, "plan: context %ld tokens, %d ranks (rank 0 coordinates, %d nodes), "
-            "%d stage%s\n", plan->context, node_ranks + 1, node_ranks, plan->nstages,
-            plan->nstages == 1 ? "" : "s");
+            cfg->num_layers, cfg->num_layers - nglobal, nglobal, cfg->hidden_size, cfg->num_heads,
+            cfg->num_kv_heads, cfg->head_dim, cfg->intermediate_size, cfg->vocab_size,
+            cfg->sliding_window, cfg->tie_word_embeddings ? ", tied head" : "");
+    fprintf(out,
+            "plan: context %ld tokens, %d ranks (rank 0 coordinates, %d nodes), "
+            "%d stage%s\n",
+            plan->context, node_ranks + 1, node_ranks, plan->nstages, plan->nstages == 1 ? "" : "s");
 }
 
 /* s/n mark a layer whose RoPE flag differs from its kind's default. */
@@ -350,12 +370,13 @@ static void stage_kinds(const SwanConfig *cfg, const PlanStage *st, char *buf) {
 }
 
 static void stage_span(char *buf, size_t n, int a, int b) {
-    if (a == b) snprintf(buf, n, "%d", a);
-    else snprintf(buf, n, "%d-%d", a, b);
+    if (a == b)
+        snprintf(buf, n, "%d", a);
+    else
+        snprintf(buf, n, "%d-%d", a, b);
 }
 
-static void print_row(const SwanConfig *cfg, const PlanStage *st, int k, int kinds_w,
-                      FILE *out) {
+static void print_row(const SwanConfig *cfg, const PlanStage *st, int k, int kinds_w, FILE *out) {
     char ranks[32], layers[32], fl[32], wb[32], wc[32], gc[32];
     char *kinds = malloc((size_t)(st->layer_end - st->layer_begin) + 1);
     if (!kinds) return;
@@ -366,8 +387,8 @@ static void print_row(const SwanConfig *cfg, const PlanStage *st, int k, int kin
     fmt_num(wb, sizeof wb, st->weight_bytes / 1048576.0);
     fmt_num(wc, sizeof wc, st->window_cache_bytes / 1048576.0);
     fmt_num(gc, sizeof gc, st->global_cache_bytes / 1048576.0);
-    fprintf(out, "%5d  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s\n", k, ranks, layers,
-            kinds_w, kinds, fl, wb, wc, gc);
+    fprintf(out, "%5d  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s\n", k, ranks, layers, kinds_w, kinds,
+            fl, wb, wc, gc);
     free(kinds);
 }
 
@@ -379,9 +400,8 @@ void plan_print(const SwanConfig *cfg, const Plan *plan, FILE *out) {
         if (st->layer_end - st->layer_begin > kinds_w) kinds_w = st->layer_end - st->layer_begin;
         if (st->flops_per_token > plan->stages[worst].flops_per_token) worst = k;
     }
-    fprintf(out, "%5s  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s\n", "stage", "ranks",
-            "layers", kinds_w, "kinds", "GFLOP/tok", "weights MB", "window MB/doc",
-            "global MB/doc/rank");
+    fprintf(out, "%5s  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s\n", "stage", "ranks", "layers", kinds_w,
+            "kinds", "GFLOP/tok", "weights MB", "window MB/doc", "global MB/doc/rank");
     for (int k = 0; k < plan->nstages; k++) print_row(cfg, &plan->stages[k], k, kinds_w, out);
     char fl[32];
     fmt_num(fl, sizeof fl, plan->stages[worst].flops_per_token / 1e9);

@@ -18,21 +18,21 @@
 #define PLAN_MAX_STAGES 256
 
 typedef struct {
-    int layer_begin, layer_end;   /* [begin, end) */
-    int nranks;                   /* group size G (1 when no global layers) */
-    int ranks[WIRE_MAX_GROUP];    /* world ranks; ranks[0] leads */
+    int layer_begin, layer_end; /* [begin, end) */
+    int nranks;                 /* group size G (1 when no global layers) */
+    int ranks[WIRE_MAX_GROUP];  /* world ranks; ranks[0] leads */
     /* estimates at the planned context */
-    double flops_per_token;       /* weight matmuls plus attention at the context */
-    double weight_bytes;          /* f32 bytes the leader holds */
-    double window_cache_bytes;    /* per document, on the leader */
-    double global_cache_bytes;    /* per document, per group rank */
+    double flops_per_token;    /* weight matmuls plus attention at the context */
+    double weight_bytes;       /* f32 bytes the leader holds */
+    double window_cache_bytes; /* per document, on the leader */
+    double global_cache_bytes; /* per document, per group rank */
 } PlanStage;
 
 typedef struct {
     int nstages;
     PlanStage stages[PLAN_MAX_STAGES];
-    int idle_ranks;               /* node ranks the plan leaves unused */
-    long context;                 /* expected document length planned for */
+    int idle_ranks; /* node ranks the plan leaves unused */
+    long context;   /* expected document length planned for */
 } Plan;
 
 typedef struct {

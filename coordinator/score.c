@@ -14,10 +14,10 @@
 
 typedef struct {
     const char *model_dir;
-    const char *out_path;     /* NULL: stdout */
-    const char *dump_path;    /* NULL: no per-token dump */
-    const char *tokenizer;    /* NULL: MODEL_DIR/tokenizer.json; "bytes"; or a path */
-    const char *stages;       /* --stages override, or NULL */
+    const char *out_path;  /* NULL: stdout */
+    const char *dump_path; /* NULL: no per-token dump */
+    const char *tokenizer; /* NULL: MODEL_DIR/tokenizer.json; "bytes"; or a path */
+    const char *stages;    /* --stages override, or NULL */
     long chunk, threads, in_flight, nope_group, context;
     int resume;
     int wire_bf16;
@@ -52,8 +52,12 @@ static const char score_usage[] =
 
 /* Options that take a whole number, with their bounds. */
 static int parse_number_option(const char *a, const char *val, ScoreOptions *o, int *matched) {
-    struct { const char *name; long *dst; long lo, hi; } nums[] = {
-        {"--chunk", &o->chunk, 1, 1 << 20}, {"--threads", &o->threads, 1, 4096},
+    struct {
+        const char *name;
+        long *dst;
+        long lo, hi;
+    } nums[] = {
+        {"--chunk", &o->chunk, 1, 1 << 20},      {"--threads", &o->threads, 1, 4096},
         {"--in-flight", &o->in_flight, 1, 4096}, {"--nope-group", &o->nope_group, 1, WIRE_MAX_GROUP},
         {"--context", &o->context, 1, 1L << 40},
     };
@@ -73,8 +77,11 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
     o->context = 32768;
     o->inputs = calloc((size_t)argc, sizeof *o->inputs);
     if (!o->inputs) return -1;
-    struct { const char *short_name, *name; const char **dst; } strs[] = {
-        {"-m", "--model", &o->model_dir}, {"-o", "--output", &o->out_path},
+    struct {
+        const char *short_name, *name;
+        const char **dst;
+    } strs[] = {
+        {"-m", "--model", &o->model_dir},    {"-o", "--output", &o->out_path},
         {NULL, "--dump-nll", &o->dump_path}, {NULL, "--tokenizer", &o->tokenizer},
         {NULL, "--stages", &o->stages},
     };
@@ -142,7 +149,7 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
 typedef struct {
     int used, failed;
     Document doc;
-    double *nll;          /* [ntokens] */
+    double *nll; /* [ntokens] */
     EngineRun run;
     double t0;
 } ScoreSlot;
@@ -180,7 +187,8 @@ static int start_document(Batch *b, ScoreSlot *s) {
     if (rc == 0) return 0;
     SwanError err;
     s->nll = malloc(sizeof(double) * (size_t)s->doc.ntokens);
-    s->run = (EngineRun){(uint64_t)s->doc.seq, s->doc.id, s->doc.tokens, 0, s->doc.ntokens, s->nll, NULL};
+    s->run = (EngineRun){(uint64_t)s->doc.seq, s->doc.id, s->doc.tokens, 0,
+                         s->doc.ntokens,       s->nll,    NULL};
     s->t0 = cli_now();
     s->used = 1;
     s->failed = 0;
@@ -233,8 +241,8 @@ static void take_event(Batch *b, const EngineEvent *ev) {
  * the number that failed, or -1 when the results could not be written. */
 static int score_batch(Engine *engine, int in_flight, DocReader *reader, ResultSink *sink,
                        Progress *progress) {
-    Batch b = {engine, reader, sink, progress, calloc((size_t)in_flight, sizeof(ScoreSlot)), in_flight,
-               0, 0, 0};
+    Batch b = {engine,    reader, sink, progress, calloc((size_t)in_flight, sizeof(ScoreSlot)),
+               in_flight, 0,      0,    0};
     if (!b.slots) {
         cli_error("out of memory");
         return -1;
@@ -279,8 +287,9 @@ int cmd_score(int argc, char **argv, int world) {
         doc_reader_init(&reader, o.inputs, o.ninputs, &ro);
         Progress progress;
         progress_init(&progress, o.progress);
-        EngineOptions eo = {o.model_dir, (int)o.chunk, (int)o.threads, (int)o.in_flight, o.wire_bf16,
-                            o.stages, (int)o.nope_group, o.context, &progress};
+        EngineOptions eo = {o.model_dir,       (int)o.chunk, (int)o.threads,
+                            (int)o.in_flight,  o.wire_bf16,  o.stages,
+                            (int)o.nope_group, o.context,    &progress};
         Engine *engine = engine_open(&cfg, &eo, world);
         if (engine) failed = score_batch(engine, (int)o.in_flight, &reader, &sink, &progress);
         engine_close(engine);

@@ -89,7 +89,8 @@ static int read_done(ResultSink *s, FILE *f, const char *path, long long *keep, 
         no++;
         off += len;
         if (bad_line) {
-            cli_error("%s:%ld: not a result line (no \"id\"); cannot resume from this file", path, bad_line);
+            cli_error("%s:%ld: not a result line (no \"id\"); cannot resume from this file", path,
+                      bad_line);
             rc = -1;
         } else if (line[len - 1] == '\n') {
             int added = add_line(s, line, (size_t)len);
@@ -128,15 +129,18 @@ static int prepare_resume(ResultSink *s, const char *path) {
     int rc = read_done(s, f, path, &keep, &size);
     fclose(f);
     if (rc == 0 && keep < size) {
-        fprintf(stderr, "swan: %s: cutting off a torn last line (%lld bytes) left by an "
-                        "interrupted run\n", path, size - keep);
+        fprintf(stderr,
+                "swan: %s: cutting off a torn last line (%lld bytes) left by an "
+                "interrupted run\n",
+                path, size - keep);
         if (truncate(path, (off_t)keep) != 0) {
             cli_error("%s: cannot truncate: %s", path, strerror(errno));
             rc = -1;
         }
     }
     if (rc == 0)
-        fprintf(stderr, "swan: resuming: %ld finished documents in %s are skipped\n", s->done_lines, path);
+        fprintf(stderr, "swan: resuming: %ld finished documents in %s are skipped\n", s->done_lines,
+                path);
     return rc;
 }
 

@@ -15,7 +15,7 @@ typedef struct {
     long window_cache_bytes, global_cache_bytes;
     double global_attention_seconds;
     long pipe_bytes_sent, shard_bytes_sent;
-    long weight_bytes;      /* the rank's weights in memory */
+    long weight_bytes; /* the rank's weights in memory */
 } RankStats;
 
 typedef struct {
@@ -25,8 +25,8 @@ typedef struct {
 } PendingDump;
 
 typedef struct {
-    char *id;    /* owned; NULL: free slot */
-    long count;  /* lines with this id not yet matched to an input */
+    char *id;   /* owned; NULL: free slot */
+    long count; /* lines with this id not yet matched to an input */
 } DoneId;
 
 typedef struct {
@@ -34,10 +34,10 @@ typedef struct {
     const char *out_name;
     FILE *dump;
     const char *dump_name;
-    long next_dump_seq;     /* the dump has every document before this */
-    PendingDump *pending;   /* finished out of order, waiting for earlier ones */
+    long next_dump_seq;   /* the dump has every document before this */
+    PendingDump *pending; /* finished out of order, waiting for earlier ones */
     int npending, cap_pending;
-    DoneId *done;           /* resume: ids already in the output (hash set) */
+    DoneId *done; /* resume: ids already in the output (hash set) */
     size_t done_cap, done_used;
     long done_lines;
 } ResultSink;

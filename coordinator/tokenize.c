@@ -13,7 +13,7 @@
 
 typedef struct {
     const char *model_dir;
-    const char *out_path;  /* NULL: stdout */
+    const char *out_path; /* NULL: stdout */
     const char *input;
     int u32;               /* --format u32 */
     const char *tokenizer; /* --tokenizer bytes|PATH, or NULL: MODEL_DIR/tokenizer.json */
@@ -123,7 +123,8 @@ int cmd_tokenize(int argc, char **argv) {
     int *ids = NULL, rc = 1;
     unsigned char *text = NULL;
     SwanError err;
-    if (cli_load_tokenizer(o.tokenizer, o.model_dir, &t) != 0 || !(text = read_input(o.input, &len))) goto done;
+    if (cli_load_tokenizer(o.tokenizer, o.model_dir, &t) != 0 || !(text = read_input(o.input, &len)))
+        goto done;
     if (tokenizer_encode(t, text, len, &ids, &n, &err) != 0) {
         cli_error("%s: %s", o.input, err.msg);
         goto done;

@@ -85,21 +85,21 @@ static void softmax_update(AttnAcc *a, int row0, float *s, int rows, int kn) {
     }
 }
 
-static void attend_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *seg,
-                        int t0, int nt, long j0, int kn, float *s) {
+static void attend_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, int t0, int nt, long j0,
+                        int kn, float *s) {
     int grp = q->grp, hd = q->head_dim, rows = nt * grp;
     long pa = q->pos0 + t0, pb = pa + nt - 1;
     const float *qt = q->q + (size_t)t0 * grp * hd;
     const float *kt = seg->k + (size_t)(j0 - seg->pos0) * seg->ld;
     const float *vt = seg->v + (size_t)(j0 - seg->pos0) * seg->ld;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, kn, hd,
-                1.0f, qt, hd, kt, seg->ld, 0.0f, s, kn);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, kn, hd, 1.0f, qt, hd, kt, seg->ld, 0.0f,
+                s, kn);
     long jl = j0 + kn - 1;
     int whole = jl <= pa && (q->window == 0 || j0 > pb - q->window);
     if (!whole) mask_tile(s, rows, kn, grp, pa, j0, q->window);
     softmax_update(a, t0 * grp, s, rows, kn);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, kn,
-                1.0f, s, kn, vt, seg->ld, 1.0f, a->o + (size_t)t0 * grp * hd, hd);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, kn, 1.0f, s, kn, vt, seg->ld, 1.0f,
+                a->o + (size_t)t0 * grp * hd, hd);
 }
 
 void attn_accumulate(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, float *scratch) {
@@ -119,8 +119,8 @@ void attn_accumulate(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, flo
     }
 }
 
-void attn_cache_partial(AttnAcc *acc, const float *q, int kv_heads, int ntok, int grp,
-                        long pos0, long window, const KvCache *cache, float *scratch) {
+void attn_cache_partial(AttnAcc *acc, const float *q, int kv_heads, int ntok, int grp, long pos0,
+                        long window, const KvCache *cache, float *scratch) {
     int hd = acc->head_dim;
     size_t rows = (size_t)ntok * grp;
     attn_acc_reset(acc, (int)(rows * kv_heads));

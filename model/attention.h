@@ -41,8 +41,8 @@ void attn_accumulate(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, flo
 /* Partial attention of the queries of every KV group, q[KV][ntok * grp][hd]
  * (scaled), over all positions a cache holds; acc has KV * ntok * grp rows
  * in the same order and is reset first. This is one shard's contribution. */
-void attn_cache_partial(AttnAcc *acc, const float *q, int kv_heads, int ntok, int grp,
-                        long pos0, long window, const KvCache *cache, float *scratch);
+void attn_cache_partial(AttnAcc *acc, const float *q, int kv_heads, int ntok, int grp, long pos0,
+                        long window, const KvCache *cache, float *scratch);
 
 /* dst = merge(dst, src) for the first `rows` rows. */
 void attn_merge(AttnAcc *dst, const AttnAcc *src, int rows);

@@ -18,7 +18,9 @@ int chunk_cursor_next(ChunkCursor *c, Chunk *out) {
     return 1;
 }
 
-long chunk_count(long n, int chunk) { return (n + chunk - 1) / chunk; }
+long chunk_count(long n, int chunk) {
+    return (n + chunk - 1) / chunk;
+}
 
 void chunk_targets(const ChunkCursor *c, const Chunk *k, int *targets) {
     for (int i = 0; i < k->n; i++) {
@@ -44,8 +46,12 @@ int run_tokens(Stage *s, DocCaches *dc, const int *tokens, long n, int chunk, do
     chunk_cursor_init(&cur, tokens, dc->pos, n, chunk);
     while (rc == 0 && chunk_cursor_next(&cur, &k)) {
         if (nll) chunk_targets(&cur, &k, targets);
-        StepIO io = {k.n, k.tokens, nll ? targets : NULL, nll ? nll + k.offset : NULL,
-                     logits && k.last ? k.n - 1 : -1, logits};
+        StepIO io = {k.n,
+                     k.tokens,
+                     nll ? targets : NULL,
+                     nll ? nll + k.offset : NULL,
+                     logits && k.last ? k.n - 1 : -1,
+                     logits};
         rc = stage_step(s, dc, x, &io, err);
     }
     free(x);

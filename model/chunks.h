@@ -13,15 +13,15 @@ typedef struct {
     const int *tokens;
     long pos0, n;
     int chunk;
-    long next;          /* offset of the next chunk in tokens */
+    long next; /* offset of the next chunk in tokens */
 } ChunkCursor;
 
 typedef struct {
-    const int *tokens;  /* [n] */
-    long pos0;          /* absolute position of tokens[0] */
+    const int *tokens; /* [n] */
+    long pos0;         /* absolute position of tokens[0] */
     int n;
-    long offset;        /* of tokens[0] in the run */
-    int last;           /* the run's last chunk */
+    long offset; /* of tokens[0] in the run */
+    int last;    /* the run's last chunk */
 } Chunk;
 
 void chunk_cursor_init(ChunkCursor *c, const int *tokens, long pos0, long n, int chunk);

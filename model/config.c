@@ -36,31 +36,26 @@ static int is_exact_int(const cJSON *item) {
 }
 
 /* An integer in [min, max]; dflt when absent unless required. */
-static int read_int(const ConfigParse *p, const cJSON *obj, const char *key,
-                    int required, long long dflt, long long min, long long max,
-                    long long *out) {
+static int read_int(const ConfigParse *p, const cJSON *obj, const char *key, int required,
+                    long long dflt, long long min, long long max, long long *out) {
     const cJSON *item = get_key(obj, key);
     if (!item) {
         if (required) return swan_error_set(p->err, "%s: %s missing", p->path, key);
         *out = dflt;
         return 0;
     }
-    if (!is_exact_int(item))
-        return swan_error_set(p->err, "%s: %s must be an integer", p->path, key);
+    if (!is_exact_int(item)) return swan_error_set(p->err, "%s: %s must be an integer", p->path, key);
     double v = item->valuedouble;
     if (v < (double)min)
-        return swan_error_set(p->err, "%s: %s (%.0f) must be >= %lld", p->path,
-                              key, v, min);
+        return swan_error_set(p->err, "%s: %s (%.0f) must be >= %lld", p->path, key, v, min);
     if (v > (double)max)
-        return swan_error_set(p->err, "%s: %s (%.0f) is too large (max %lld)",
-                              p->path, key, v, max);
+        return swan_error_set(p->err, "%s: %s (%.0f) is too large (max %lld)", p->path, key, v, max);
     *out = (long long)v;
     return 0;
 }
 
 /* A positive int; the common case for sizes. */
-static int read_size(const ConfigParse *p, const char *key, int required,
-                     long long dflt, int *out) {
+static int read_size(const ConfigParse *p, const char *key, int required, long long dflt, int *out) {
     long long v;
     if (read_int(p, p->root, key, required, dflt, 1, INT_MAX, &v)) return -1;
     *out = (int)v;
@@ -68,8 +63,8 @@ static int read_size(const ConfigParse *p, const char *key, int required,
 }
 
 /* A finite number > 0 (or >= 0 when zero_ok). */
-static int read_number(const ConfigParse *p, const cJSON *obj, const char *key,
-                       double dflt, int zero_ok, double *out) {
+static int read_number(const ConfigParse *p, const cJSON *obj, const char *key, double dflt,
+                       int zero_ok, double *out) {
     const cJSON *item = get_key(obj, key);
     if (!item) {
         *out = dflt;
@@ -79,8 +74,8 @@ static int read_number(const ConfigParse *p, const cJSON *obj, const char *key,
         return swan_error_set(p->err, "%s: %s must be a number", p->path, key);
     double v = item->valuedouble;
     if (v < 0 || (v == 0 && !zero_ok))
-        return swan_error_set(p->err, "%s: %s (%g) must be %s 0", p->path, key,
-                              v, zero_ok ? ">=" : ">");
+        return swan_error_set(p->err, "%s: %s (%g) must be %s 0", p->path, key, v,
+                              zero_ok ? ">=" : ">");
     *out = v;
     return 0;
 }
@@ -96,12 +91,11 @@ static int read_token_id(const ConfigParse *p, const char *key, int vocab, int *
         if (!item) return 0;
     }
     if (!is_exact_int(item))
-        return swan_error_set(p->err, "%s: %s must be an integer or a list of them",
-                              p->path, key);
+        return swan_error_set(p->err, "%s: %s must be an integer or a list of them", p->path, key);
     double v = item->valuedouble;
     if (v < 0 || v >= vocab)
-        return swan_error_set(p->err, "%s: %s (%.0f) is outside the vocabulary (0..%d)",
-                              p->path, key, v, vocab - 1);
+        return swan_error_set(p->err, "%s: %s (%.0f) is outside the vocabulary (0..%d)", p->path, key,
+                              v, vocab - 1);
     *out = (int)v;
     return 0;
 }
@@ -119,8 +113,7 @@ static int read_bool(const ConfigParse *p, const char *key, int dflt, int *out) 
 }
 
 /* A per-layer list must have exactly one entry per layer. */
-static const cJSON *get_layer_list(const ConfigParse *p, const char *key, int n_layers,
-                                   int *failed) {
+static const cJSON *get_layer_list(const ConfigParse *p, const char *key, int n_layers, int *failed) {
     const cJSON *list = get_key(p->root, key);
     *failed = 0;
     if (!list) return NULL;
@@ -130,9 +123,8 @@ static const cJSON *get_layer_list(const ConfigParse *p, const char *key, int n_
     }
     int n = cJSON_GetArraySize(list);
     if (n != n_layers) {
-        *failed = swan_error_set(p->err,
-                                 "%s: %s has %d entries, num_hidden_layers is %d",
-                                 p->path, key, n, n_layers);
+        *failed = swan_error_set(p->err, "%s: %s has %d entries, num_hidden_layers is %d", p->path, key,
+                                 n, n_layers);
         return NULL;
     }
     return list;
@@ -152,7 +144,8 @@ static int read_layer_types(const ConfigParse *p, SwanConfig *cfg) {
         else
             return swan_error_set(p->err,
                                   "%s: layer_types[%d] must be \"sliding_attention\" "
-                                  "or \"full_attention\"", p->path, i);
+                                  "or \"full_attention\"",
+                                  p->path, i);
     }
     return 0;
 }
@@ -172,8 +165,7 @@ static int read_rope_layers(const ConfigParse *p, SwanConfig *cfg) {
         else if (is_exact_int(item) && (item->valuedouble == 0 || item->valuedouble == 1))
             cfg->layer_rope[i] = (unsigned char)item->valuedouble;
         else
-            return swan_error_set(p->err, "%s: no_rope_layers[%d] must be 0 or 1",
-                                  p->path, i);
+            return swan_error_set(p->err, "%s: no_rope_layers[%d] must be 0 or 1", p->path, i);
     }
     return 0;
 }
@@ -196,7 +188,8 @@ static int read_sliding_window(const ConfigParse *p, SwanConfig *cfg) {
     if (w == 0)
         return swan_error_set(p->err,
                               "%s: sliding_window missing but layer_types has "
-                              "sliding_attention layers", p->path);
+                              "sliding_attention layers",
+                              p->path);
     cfg->sliding_window = (long)w;
     return 0;
 }
@@ -210,11 +203,9 @@ static int read_scaling(const ConfigParse *p, SwanConfig *cfg) {
         return swan_error_set(p->err, "%s: swan_attn_scaling must be an object", p->path);
     const char *type = cJSON_GetStringValue(get_key(obj, "type"));
     if (!type || strcmp(type, "log") != 0)
-        return swan_error_set(p->err, "%s: swan_attn_scaling.type must be \"log\"",
-                              p->path);
+        return swan_error_set(p->err, "%s: swan_attn_scaling.type must be \"log\"", p->path);
     long long train_len;
-    if (read_int(p, obj, "train_len", 0, cfg->max_position_embeddings, 1, INT_MAX,
-                 &train_len))
+    if (read_int(p, obj, "train_len", 0, cfg->max_position_embeddings, 1, INT_MAX, &train_len))
         return -1;
     cfg->scaling_train_len = (int)train_len;
     return read_number(p, obj, "alpha", 0, 1, &cfg->scaling_alpha);
@@ -236,29 +227,29 @@ static int check_sizes(const ConfigParse *p, const SwanConfig *cfg) {
     const uint64_t elem_limit = byte_limit / sizeof(float);
     uint64_t d = (uint64_t)cfg->hidden_size, hd = (uint64_t)cfg->head_dim;
     int overflow = 0;
-    uint64_t qkv_rows = mul_checked((uint64_t)cfg->num_heads + 2 * (uint64_t)cfg->num_kv_heads,
-                                    hd, INT_MAX, &overflow);
-    uint64_t gate_up_rows = mul_checked(2, (uint64_t)cfg->intermediate_size, INT_MAX,
-                                        &overflow);
+    uint64_t qkv_rows = mul_checked((uint64_t)cfg->num_heads + 2 * (uint64_t)cfg->num_kv_heads, hd,
+                                    INT_MAX, &overflow);
+    uint64_t gate_up_rows = mul_checked(2, (uint64_t)cfg->intermediate_size, INT_MAX, &overflow);
     if (overflow)
-        return swan_error_set(p->err, "%s: attention or MLP sizes are absurd "
-                              "(row counts overflow an int)", p->path);
+        return swan_error_set(p->err,
+                              "%s: attention or MLP sizes are absurd "
+                              "(row counts overflow an int)",
+                              p->path);
     uint64_t per_layer = mul_checked(qkv_rows, d, elem_limit, &overflow);
     per_layer += mul_checked((uint64_t)cfg->num_heads * hd, d, elem_limit, &overflow);
-    per_layer += mul_checked(gate_up_rows + (uint64_t)cfg->intermediate_size, d,
-                             elem_limit, &overflow);
-    uint64_t total = mul_checked(per_layer, (uint64_t)cfg->num_layers, elem_limit,
-                                 &overflow);
+    per_layer += mul_checked(gate_up_rows + (uint64_t)cfg->intermediate_size, d, elem_limit, &overflow);
+    uint64_t total = mul_checked(per_layer, (uint64_t)cfg->num_layers, elem_limit, &overflow);
     total += mul_checked(2 * (uint64_t)cfg->vocab_size, d, elem_limit, &overflow);
     if (overflow || total > elem_limit)
-        return swan_error_set(p->err, "%s: model sizes are absurd (weight bytes "
-                              "overflow 64 bits)", p->path);
+        return swan_error_set(p->err,
+                              "%s: model sizes are absurd (weight bytes "
+                              "overflow 64 bits)",
+                              p->path);
     return 0;
 }
 
 static int read_head_dim(const ConfigParse *p, SwanConfig *cfg) {
-    if (get_key(p->root, "head_dim"))
-        return read_size(p, "head_dim", 1, 0, &cfg->head_dim);
+    if (get_key(p->root, "head_dim")) return read_size(p, "head_dim", 1, 0, &cfg->head_dim);
     if (cfg->hidden_size % cfg->num_heads != 0)
         return swan_error_set(p->err,
                               "%s: hidden_size (%d) is not a multiple of "
@@ -291,15 +282,14 @@ static int read_norm_and_rope(const ConfigParse *p, SwanConfig *cfg) {
     if (read_number(p, p->root, "rms_norm_eps", 1e-6, 0, &eps)) return -1;
     cfg->rms_norm_eps = (float)eps;
     if (!(cfg->rms_norm_eps > 0) || !isfinite(cfg->rms_norm_eps))
-        return swan_error_set(p->err, "%s: rms_norm_eps (%g) is not a usable float",
-                              p->path, eps);
+        return swan_error_set(p->err, "%s: rms_norm_eps (%g) is not a usable float", p->path, eps);
     if (read_number(p, p->root, "rope_theta", 10000.0, 0, &cfg->rope_theta)) return -1;
     /* A scaled RoPE would silently change every RoPE layer's output. */
     if (get_key(p->root, "rope_scaling"))
         return swan_error_set(p->err, "%s: rope_scaling is not supported", p->path);
     if (any_layer(cfg, 0, 1) && cfg->head_dim % 2 != 0)
-        return swan_error_set(p->err, "%s: head_dim (%d) must be even for RoPE layers",
-                              p->path, cfg->head_dim);
+        return swan_error_set(p->err, "%s: head_dim (%d) must be even for RoPE layers", p->path,
+                              cfg->head_dim);
     return 0;
 }
 
@@ -319,8 +309,7 @@ static int check_unique_keys(const ConfigParse *p, const cJSON *obj, const char 
     for (const cJSON *a = obj->child; a; a = a->next)
         for (const cJSON *b = a->next; b; b = b->next)
             if (strcmp(a->string, b->string) == 0)
-                return swan_error_set(p->err, "%s: %s%s appears twice", p->path, where,
-                                      a->string);
+                return swan_error_set(p->err, "%s: %s%s appears twice", p->path, where, a->string);
     return 0;
 }
 
@@ -353,9 +342,8 @@ int swan_config_load(const char *path, SwanConfig *cfg, SwanError *err) {
         return -1;
     }
     ConfigParse p = {path, root, err};
-    int rc = cJSON_IsObject(root)
-                 ? read_config(&p, cfg)
-                 : swan_error_set(err, "%s: not a JSON object", path);
+    int rc = cJSON_IsObject(root) ? read_config(&p, cfg)
+                                  : swan_error_set(err, "%s: not a JSON object", path);
     cJSON_Delete(root);
     free(bytes);
     if (rc) swan_config_free(cfg);
@@ -371,7 +359,6 @@ void swan_config_free(SwanConfig *cfg) {
 
 double swan_config_attn_scale(const SwanConfig *cfg, long pos) {
     if (cfg->scaling_alpha <= 0) return 1.0;
-    double s = 1.0 + cfg->scaling_alpha *
-                         log(((double)pos + 1.0) / (double)cfg->scaling_train_len);
+    double s = 1.0 + cfg->scaling_alpha * log(((double)pos + 1.0) / (double)cfg->scaling_train_len);
     return s > 1.0 ? s : 1.0;
 }

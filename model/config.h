@@ -8,23 +8,23 @@ typedef enum { LAYER_WINDOW = 0, LAYER_GLOBAL = 1 } LayerKind;
 
 typedef struct {
     int vocab_size;
-    int hidden_size;         /* d */
+    int hidden_size; /* d */
     int intermediate_size;
     int num_layers;
-    int num_heads;           /* H */
-    int num_kv_heads;        /* KV, H % KV == 0 */
-    int head_dim;            /* default d / H */
+    int num_heads;    /* H */
+    int num_kv_heads; /* KV, H % KV == 0 */
+    int head_dim;     /* default d / H */
     float rms_norm_eps;
     double rope_theta;
-    long sliding_window;     /* w >= 1; 0 when no layer is a window layer */
-    LayerKind *layer_kind;   /* [num_layers], owned */
+    long sliding_window;       /* w >= 1; 0 when no layer is a window layer */
+    LayerKind *layer_kind;     /* [num_layers], owned */
     unsigned char *layer_rope; /* [num_layers], owned: 1 = RoPE, 0 = NoPE */
     int tie_word_embeddings;
     int max_position_embeddings; /* training length L */
-    int bos_token_id;        /* -1 when absent */
-    int eos_token_id;        /* -1 when absent */
-    double scaling_alpha;    /* dynamic NoPE scaling; 0 = off */
-    int scaling_train_len;   /* L of s(p) = max(1, 1 + a ln((p+1)/L)) */
+    int bos_token_id;            /* -1 when absent */
+    int eos_token_id;            /* -1 when absent */
+    double scaling_alpha;        /* dynamic NoPE scaling; 0 = off */
+    int scaling_train_len;       /* L of s(p) = max(1, 1 + a ln((p+1)/L)) */
 } SwanConfig;
 
 /* Reads and validates path (a config.json). On error cfg holds nothing. */

@@ -11,7 +11,6 @@ typedef struct {
 } SwanError;
 
 /* Formats msg (printf style, newlines replaced by spaces) and returns -1. */
-int swan_error_set(SwanError *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int swan_error_set(SwanError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -39,13 +39,12 @@ static int grow_buffer(unsigned char **buf, size_t *cap, size_t limit) {
 }
 
 /* Reads fd to EOF into *buf (capacity *cap). Returns 0, or -1 with err set. */
-static int read_to_eof(int fd, const char *path, size_t max_bytes, unsigned char **buf,
-                       size_t *cap, size_t *len, SwanError *err) {
+static int read_to_eof(int fd, const char *path, size_t max_bytes, unsigned char **buf, size_t *cap,
+                       size_t *len, SwanError *err) {
     size_t limit = buffer_limit(max_bytes), n = 0;
     for (;;) {
         if (*cap - n < 2) { /* keep a byte for the NUL */
-            if (*cap == limit)
-                return swan_error_set(err, "%s: larger than %zu bytes", path, max_bytes);
+            if (*cap == limit) return swan_error_set(err, "%s: larger than %zu bytes", path, max_bytes);
             if (grow_buffer(buf, cap, limit) != 0)
                 return swan_error_set(err, "%s: out of memory reading it", path);
         }
@@ -61,8 +60,7 @@ static int read_to_eof(int fd, const char *path, size_t max_bytes, unsigned char
 }
 
 /* What fstat alone can refuse, before any memory is taken. */
-static int check_stat(int fd, const char *path, size_t max_bytes, struct stat *sb,
-                      SwanError *err) {
+static int check_stat(int fd, const char *path, size_t max_bytes, struct stat *sb, SwanError *err) {
     if (fstat(fd, sb) != 0) return swan_error_set(err, "%s: cannot stat: %s", path, strerror(errno));
     if (S_ISDIR(sb->st_mode)) return swan_error_set(err, "%s: is a directory", path);
     if (S_ISREG(sb->st_mode) && (uintmax_t)sb->st_size > max_bytes)

@@ -12,8 +12,8 @@
 
 /* What one thread needs to attend a slice of queries to a layer's keys. */
 typedef struct {
-    float *qgroup;   /* [C * grp][hd] scaled queries of one KV group */
-    float *scores;   /* attention score tile */
+    float *qgroup; /* [C * grp][hd] scaled queries of one KV group */
+    float *scores; /* attention score tile */
     AttnAcc acc;
 } AttnScratch;
 
@@ -21,14 +21,14 @@ struct Forward {
     const SwanConfig *cfg;
     const ModelWeights *w;
     int max_chunk;
-    int qkv_width;   /* (H + 2 KV) * head_dim */
+    int qkv_width; /* (H + 2 KV) * head_dim */
     /* scratch, all owned, sized for max_chunk rows */
-    float *xn;       /* [C][d] normed input of a sublayer */
-    float *qkv;      /* [C][qkv_width] */
-    float *att;      /* [C][H hd] attention output before Wo */
-    float *proj;     /* [C][d] */
-    float *gate_up;  /* [C][2 I] */
-    float *act;      /* [C][I] */
+    float *xn;            /* [C][d] normed input of a sublayer */
+    float *qkv;           /* [C][qkv_width] */
+    float *att;           /* [C][H hd] attention output before Wo */
+    float *proj;          /* [C][d] */
+    float *gate_up;       /* [C][2 I] */
+    float *act;           /* [C][I] */
     AttnScratch *scratch; /* [nscratch]: one per worker thread of attention */
     int nscratch;
     RopeTable rope;
@@ -37,7 +37,9 @@ struct Forward {
     float *global_q; /* [KV][C grp][hd]: the hook's queries */
 };
 
-static int group_size(const SwanConfig *cfg) { return cfg->num_heads / cfg->num_kv_heads; }
+static int group_size(const SwanConfig *cfg) {
+    return cfg->num_heads / cfg->num_kv_heads;
+}
 
 static void forward_free_scratch(Forward *f);
 
@@ -71,8 +73,8 @@ Forward *forward_new(const SwanConfig *cfg, const ModelWeights *w, int max_chunk
         if (!s->qgroup || !s->scores) scratch_rc = -1;
     }
     int rope_rc = rope_table_init(&f->rope, hd, cfg->rope_theta, max_chunk);
-    if (!f->xn || !f->qkv || !f->att || !f->proj || !f->gate_up || !f->act ||
-        scratch_rc != 0 || rope_rc != 0) {
+    if (!f->xn || !f->qkv || !f->att || !f->proj || !f->gate_up || !f->act || scratch_rc != 0 ||
+        rope_rc != 0) {
         forward_delete(f);
         swan_error_set(err, "out of memory allocating forward scratch for chunk %d", max_chunk);
         return NULL;
@@ -86,7 +88,9 @@ void forward_delete(Forward *f) {
     free(f);
 }
 
-int forward_max_chunk(const Forward *f) { return f->max_chunk; }
+int forward_max_chunk(const Forward *f) {
+    return f->max_chunk;
+}
 
 int forward_set_global_attention(Forward *f, GlobalAttentionFn fn, void *ctx, SwanError *err) {
     const SwanConfig *cfg = f->cfg;
@@ -115,8 +119,8 @@ static void forward_free_scratch(Forward *f) {
     rope_table_free(&f->rope);
 }
 
-int doc_caches_init(DocCaches *dc, const SwanConfig *cfg, int layer_begin,
-                    int layer_end, SwanError *err) {
+int doc_caches_init(DocCaches *dc, const SwanConfig *cfg, int layer_begin, int layer_end,
+                    SwanError *err) {
     dc->layer_begin = layer_begin;
     dc->layer_end = layer_end;
     dc->pos = 0;
@@ -216,8 +220,8 @@ static void attend_item(void *ctx, int item, int worker) {
         seg.v += (size_t)g * hd;
         attn_accumulate(&s->acc, &q, &seg, s->scores);
     }
-    KvSegment fresh = {f->qkv + (size_t)(H + g) * hd, f->qkv + (size_t)(H + KV + g) * hd,
-                       f->qkv_width, j->pos0, t0 + rows};
+    KvSegment fresh = {f->qkv + (size_t)(H + g) * hd, f->qkv + (size_t)(H + KV + g) * hd, f->qkv_width,
+                       j->pos0, t0 + rows};
     attn_accumulate(&s->acc, &q, &fresh, s->scores);
     attn_finish(&s->acc, rows, grp, f->att + (size_t)t0 * H * hd + (size_t)g * grp * hd, H * hd);
 }
@@ -243,8 +247,9 @@ static void attend_chunk(Forward *f, int layer, const KvCache *cache, int n, lon
 static int sharded_attention(Forward *f, int layer, KvCache *cache, int n, long pos0, SwanError *err) {
     int H = f->cfg->num_heads, KV = f->cfg->num_kv_heads, hd = f->cfg->head_dim;
     scaled_queries(f, layer, n, pos0, f->global_q);
-    GlobalAttention ga = {layer, pos0, n, f->global_q, f->qkv + (size_t)H * hd,
-                          f->qkv + (size_t)(H + KV) * hd, f->qkv_width, f->att};
+    GlobalAttention ga = {
+        layer,        pos0,  n, f->global_q, f->qkv + (size_t)H * hd, f->qkv + (size_t)(H + KV) * hd,
+        f->qkv_width, f->att};
     return f->global_attention(f->global_ctx, &ga, cache, err);
 }
 
@@ -296,7 +301,8 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
 int forward_layers(Forward *f, DocCaches *dc, float *x, int n, SwanError *err) {
     if (n <= 0) return 0;
     if (n > f->max_chunk)
-        return swan_error_set(err, "chunk of %d tokens exceeds the engine's maximum of %d", n, f->max_chunk);
+        return swan_error_set(err, "chunk of %d tokens exceeds the engine's maximum of %d", n,
+                              f->max_chunk);
     long pos0 = dc->pos;
     rope_table_fill(&f->rope, pos0, n);
     for (int l = dc->layer_begin; l < dc->layer_end; l++)

@@ -18,8 +18,8 @@
 
 typedef struct {
     int layer_begin, layer_end;
-    KvCache *caches; /* [layer_end - layer_begin], owned */
-    long pos;        /* position of the next token */
+    KvCache *caches;                 /* [layer_end - layer_begin], owned */
+    long pos;                        /* position of the next token */
     double global_attention_seconds; /* spent in global layers' attention */
 } DocCaches;
 
@@ -32,11 +32,11 @@ typedef struct {
     int layer;
     long pos0;
     int ntok;
-    const float *q;     /* [KV][ntok * grp][hd]: queries by KV group, scaled (forward_logit_scale) */
-    const float *k;     /* the chunk's key rows: row t at k + t * kv_stride, KV * hd floats */
-    const float *v;     /* the chunk's value rows, same layout */
+    const float *q; /* [KV][ntok * grp][hd]: queries by KV group, scaled (forward_logit_scale) */
+    const float *k; /* the chunk's key rows: row t at k + t * kv_stride, KV * hd floats */
+    const float *v; /* the chunk's value rows, same layout */
     int kv_stride;
-    float *out;         /* [ntok][H * hd] */
+    float *out; /* [ntok][H * hd] */
 } GlobalAttention;
 
 /* Attention plus cache append of a global layer. cache is the layer's cache
@@ -51,8 +51,8 @@ int forward_max_chunk(const Forward *f);
  * locally (a stage leader whose global caches are sharded). */
 int forward_set_global_attention(Forward *f, GlobalAttentionFn fn, void *ctx, SwanError *err);
 
-int doc_caches_init(DocCaches *dc, const SwanConfig *cfg, int layer_begin,
-                    int layer_end, SwanError *err);
+int doc_caches_init(DocCaches *dc, const SwanConfig *cfg, int layer_begin, int layer_end,
+                    SwanError *err);
 void doc_caches_free(DocCaches *dc);
 /* Bytes held by the caches of layers of one kind. */
 size_t doc_caches_bytes(const DocCaches *dc, const SwanConfig *cfg, LayerKind kind);

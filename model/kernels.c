@@ -6,8 +6,7 @@
 #include "parallel.h"
 
 void matmul_wt(float *y, const float *x, const float *w, int n, int in, int out) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in,
-                1.0f, x, in, w, in, 0.0f, y, out);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
 }
 
 void rmsnorm_rows(float *out, const float *x, const float *g, int rows, int d, float eps) {

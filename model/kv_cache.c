@@ -20,7 +20,9 @@ void kv_cache_free(KvCache *c) {
     memset(c, 0, sizeof *c);
 }
 
-static size_t row_bytes(const KvCache *c) { return sizeof(float) * (size_t)c->width; }
+static size_t row_bytes(const KvCache *c) {
+    return sizeof(float) * (size_t)c->width;
+}
 
 /* Before any wrap (count <= cap < window) every position p sits at slot p,
  * and it still does at slot p % new_cap, so growing is a plain copy. */
@@ -113,8 +115,7 @@ fail:
 
 int kv_cache_append(KvCache *c, const float *k, const float *v, int ld, long pos0, int n) {
     if (n <= 0) return 0;
-    int rc = c->window > 0 ? ring_append(c, k, v, ld, pos0, n)
-                           : paged_append(c, k, v, ld, pos0, n);
+    int rc = c->window > 0 ? ring_append(c, k, v, ld, pos0, n) : paged_append(c, k, v, ld, pos0, n);
     if (rc == 0) {
         c->count += n;
         c->end_pos = pos0 + n;

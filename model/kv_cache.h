@@ -32,10 +32,10 @@ typedef struct {
 } KvPage;
 
 typedef struct {
-    int width;         /* floats per row of K (and of V) */
-    long window;       /* > 0: ring of that many positions; 0: paged, keeps all */
-    long count;        /* positions appended so far */
-    long end_pos;      /* one past the last position appended */
+    int width;    /* floats per row of K (and of V) */
+    long window;  /* > 0: ring of that many positions; 0: paged, keeps all */
+    long count;   /* positions appended so far */
+    long end_pos; /* one past the last position appended */
     /* ring */
     long cap;
     float *ring_k, *ring_v;

@@ -15,8 +15,8 @@ typedef struct {
 } SwanModel;
 
 /* layer_end < 0 means all layers. */
-int swan_model_load(SwanModel *m, const char *dir, int layer_begin, int layer_end,
-                    int want_embed, int want_head, SwanError *err);
+int swan_model_load(SwanModel *m, const char *dir, int layer_begin, int layer_end, int want_embed,
+                    int want_head, SwanError *err);
 void swan_model_free(SwanModel *m);
 
 #endif

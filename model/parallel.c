@@ -9,9 +9,9 @@ static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake, idle;
     pthread_t threads[PARALLEL_MAX_WORKERS];
-    int workers;          /* including the caller */
-    int started;          /* extra threads running */
-    long job;             /* bumped for each job (and for shutdown) */
+    int workers; /* including the caller */
+    int started; /* extra threads running */
+    long job;    /* bumped for each job (and for shutdown) */
     int stopping;
     ParallelTask task;
     void *ctx;
@@ -65,14 +65,16 @@ int parallel_set_workers(int workers) {
     stop_workers();
     if (!registered) registered = atexit(stop_workers) == 0;
     /* A thread that cannot be started only means less parallelism. */
-    while (pool.started < workers - 1 &&
-           pthread_create(&pool.threads[pool.started], NULL, worker_main, (void *)(long)(pool.started + 1)) == 0)
+    while (pool.started < workers - 1 && pthread_create(&pool.threads[pool.started], NULL, worker_main,
+                                                        (void *)(long)(pool.started + 1)) == 0)
         pool.started++;
     pool.workers = pool.started + 1;
     return pool.workers;
 }
 
-int parallel_workers(void) { return pool.workers; }
+int parallel_workers(void) {
+    return pool.workers;
+}
 
 void parallel_for(int items, ParallelTask task, void *ctx) {
     if (pool.workers == 1 || items <= 1) {

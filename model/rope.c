@@ -14,8 +14,7 @@ int rope_table_init(RopeTable *t, int head_dim, double theta, int max_rows) {
         rope_table_free(t);
         return -1;
     }
-    for (int i = 0; i < head_dim / 2; i++)
-        t->inv_freq[i] = pow(theta, -2.0 * i / head_dim);
+    for (int i = 0; i < head_dim / 2; i++) t->inv_freq[i] = pow(theta, -2.0 * i / head_dim);
     return 0;
 }
 

@@ -8,10 +8,10 @@
 typedef struct {
     int head_dim;
     double theta;
-    int rows;        /* positions currently in the table */
-    int cap;         /* positions allocated */
+    int rows;         /* positions currently in the table */
+    int cap;          /* positions allocated */
     double *inv_freq; /* [head_dim / 2], owned */
-    float *cos_sin;  /* [cap][head_dim]: cos of each pair, then sin; owned */
+    float *cos_sin;   /* [cap][head_dim]: cos of each pair, then sin; owned */
 } RopeTable;
 
 int rope_table_init(RopeTable *t, int head_dim, double theta, int max_rows);

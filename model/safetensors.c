@@ -16,7 +16,7 @@
 
 #define ST_INDEX_NAME "model.safetensors.index.json"
 #define ST_SINGLE_NAME "model.safetensors"
-#define ST_MAX_HEADER (100u << 20) /* the format's own limit */
+#define ST_MAX_HEADER (100u << 20)            /* the format's own limit */
 #define JSON_MAX_EXACT_INT 9007199254740992.0 /* 2^53 */
 
 typedef struct {
@@ -26,13 +26,11 @@ typedef struct {
 } DtypeInfo;
 
 static const DtypeInfo DTYPES[] = {
-    {"F64", ST_OTHER, 64},     {"F32", ST_F32, 32},      {"F16", ST_F16, 16},
-    {"BF16", ST_BF16, 16},     {"I64", ST_OTHER, 64},    {"I32", ST_OTHER, 32},
-    {"I16", ST_OTHER, 16},     {"I8", ST_OTHER, 8},      {"U64", ST_OTHER, 64},
-    {"U32", ST_OTHER, 32},     {"U16", ST_OTHER, 16},    {"U8", ST_OTHER, 8},
-    {"BOOL", ST_OTHER, 8},     {"F8_E4M3", ST_OTHER, 8}, {"F8_E5M2", ST_OTHER, 8},
-    {"F8_E8M0", ST_OTHER, 8},  {"C64", ST_OTHER, 64},    {"F6_E2M3", ST_OTHER, 6},
-    {"F6_E3M2", ST_OTHER, 6},  {"F4", ST_OTHER, 4},
+    {"F64", ST_OTHER, 64}, {"F32", ST_F32, 32},      {"F16", ST_F16, 16},      {"BF16", ST_BF16, 16},
+    {"I64", ST_OTHER, 64}, {"I32", ST_OTHER, 32},    {"I16", ST_OTHER, 16},    {"I8", ST_OTHER, 8},
+    {"U64", ST_OTHER, 64}, {"U32", ST_OTHER, 32},    {"U16", ST_OTHER, 16},    {"U8", ST_OTHER, 8},
+    {"BOOL", ST_OTHER, 8}, {"F8_E4M3", ST_OTHER, 8}, {"F8_E5M2", ST_OTHER, 8}, {"F8_E8M0", ST_OTHER, 8},
+    {"C64", ST_OTHER, 64}, {"F6_E2M3", ST_OTHER, 6}, {"F6_E3M2", ST_OTHER, 6}, {"F4", ST_OTHER, 4},
 };
 
 typedef enum { FILE_UNOPENED = 0, FILE_READY, FILE_FAILED } FileState;
@@ -40,10 +38,10 @@ typedef enum { FILE_UNOPENED = 0, FILE_READY, FILE_FAILED } FileState;
 typedef struct {
     char *path;
     FileState state;
-    char *failure;      /* the first error, repeated to every later caller */
+    char *failure; /* the first error, repeated to every later caller */
     void *map;
     size_t map_len;
-    StTensor *tensors;  /* sorted by name */
+    StTensor *tensors; /* sorted by name */
     int n_tensors;
 } StFile;
 
@@ -54,10 +52,10 @@ typedef struct {
 } StEntry;
 
 struct SafeTensors {
-    char *index_path;   /* NULL for a single file */
+    char *index_path; /* NULL for a single file */
     StFile *files;
     int n_files;
-    StEntry *entries;   /* sorted by name; index mode only */
+    StEntry *entries; /* sorted by name; index mode only */
     int n_entries;
 };
 
@@ -118,8 +116,8 @@ static int json_uint(const cJSON *item, uint64_t *out) {
 
 /* Maps a whole file of at least min_len bytes read-only (what says what
  * the bytes were for). Returns 0, or -1 with err naming path. */
-static int map_file(const char *path, size_t min_len, const char *what, void **map,
-                    size_t *len, SwanError *err) {
+static int map_file(const char *path, size_t min_len, const char *what, void **map, size_t *len,
+                    SwanError *err) {
     int fd = open(path, O_RDONLY);
     if (fd < 0) return swan_error_set(err, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
@@ -127,8 +125,8 @@ static int map_file(const char *path, size_t min_len, const char *what, void **m
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
         rc = swan_error_set(err, "%s: not a regular file", path);
     else if ((unsigned long long)sb.st_size < min_len)
-        rc = swan_error_set(err, "%s: file too short (%lld bytes) for %s", path,
-                            (long long)sb.st_size, what);
+        rc = swan_error_set(err, "%s: file too short (%lld bytes) for %s", path, (long long)sb.st_size,
+                            what);
     if (rc == 0) {
         void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED) {
@@ -154,19 +152,23 @@ static void file_release(StFile *f) {
     f->map_len = 0;
 }
 
-static int parse_shape(const StFile *f, const char *name, const cJSON *shape,
-                       StTensor *t, uint64_t *n_elems, SwanError *err) {
+static int parse_shape(const StFile *f, const char *name, const cJSON *shape, StTensor *t,
+                       uint64_t *n_elems, SwanError *err) {
     int ndim = cJSON_IsArray(shape) ? cJSON_GetArraySize(shape) : -1;
     if (ndim < 0 || ndim > ST_MAX_DIMS)
-        return swan_error_set(err, "%s: tensor %s: shape must be a list of at most %d "
-                              "sizes", f->path, name, ST_MAX_DIMS);
+        return swan_error_set(err,
+                              "%s: tensor %s: shape must be a list of at most %d "
+                              "sizes",
+                              f->path, name, ST_MAX_DIMS);
     *n_elems = 1;
     t->ndim = ndim;
     for (int i = 0; i < ndim; i++) {
         uint64_t dim;
         if (!json_uint(cJSON_GetArrayItem(shape, i), &dim))
-            return swan_error_set(err, "%s: tensor %s: shape[%d] must be a "
-                                  "non-negative integer", f->path, name, i);
+            return swan_error_set(err,
+                                  "%s: tensor %s: shape[%d] must be a "
+                                  "non-negative integer",
+                                  f->path, name, i);
         if (dim != 0 && *n_elems > (uint64_t)INT64_MAX / dim)
             return swan_error_set(err, "%s: tensor %s: shape overflows", f->path, name);
         *n_elems *= dim;
@@ -177,21 +179,18 @@ static int parse_shape(const StFile *f, const char *name, const cJSON *shape,
 
 /* Fills t from one header entry; data offsets are checked against the
  * data area [data, data + data_len). */
-static int parse_entry(const StFile *f, const cJSON *entry, const char *data,
-                       uint64_t data_len, StTensor *t, SwanError *err) {
+static int parse_entry(const StFile *f, const cJSON *entry, const char *data, uint64_t data_len,
+                       StTensor *t, SwanError *err) {
     const char *name = entry->string;
     if (!cJSON_IsObject(entry))
         return swan_error_set(err, "%s: tensor %s: entry is not an object", f->path, name);
     const char *dtype = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "dtype"));
-    if (!dtype)
-        return swan_error_set(err, "%s: tensor %s: dtype missing", f->path, name);
+    if (!dtype) return swan_error_set(err, "%s: tensor %s: dtype missing", f->path, name);
     const DtypeInfo *info = find_dtype(dtype);
     if (!info)
-        return swan_error_set(err, "%s: tensor %s: unknown dtype \"%.32s\"", f->path,
-                              name, dtype);
+        return swan_error_set(err, "%s: tensor %s: unknown dtype \"%.32s\"", f->path, name, dtype);
     uint64_t n_elems = 0;
-    if (parse_shape(f, name, cJSON_GetObjectItemCaseSensitive(entry, "shape"), t,
-                    &n_elems, err))
+    if (parse_shape(f, name, cJSON_GetObjectItemCaseSensitive(entry, "shape"), t, &n_elems, err))
         return -1;
     if (n_elems > UINT64_MAX / (uint64_t)info->bits)
         return swan_error_set(err, "%s: tensor %s: size overflows", f->path, name);
@@ -201,17 +200,18 @@ static int parse_entry(const StFile *f, const cJSON *entry, const char *data,
     if (!cJSON_IsArray(offsets) || cJSON_GetArraySize(offsets) != 2 ||
         !json_uint(cJSON_GetArrayItem(offsets, 0), &begin) ||
         !json_uint(cJSON_GetArrayItem(offsets, 1), &end))
-        return swan_error_set(err, "%s: tensor %s: data_offsets must be [begin, end]",
-                              f->path, name);
+        return swan_error_set(err, "%s: tensor %s: data_offsets must be [begin, end]", f->path, name);
     if (begin > end || end > data_len)
-        return swan_error_set(err, "%s: tensor %s: data_offsets [%llu, %llu] lie "
-                              "outside the data (%llu bytes)", f->path, name,
-                              (unsigned long long)begin, (unsigned long long)end,
+        return swan_error_set(err,
+                              "%s: tensor %s: data_offsets [%llu, %llu] lie "
+                              "outside the data (%llu bytes)",
+                              f->path, name, (unsigned long long)begin, (unsigned long long)end,
                               (unsigned long long)data_len);
     if (end - begin != nbytes)
-        return swan_error_set(err, "%s: tensor %s: data_offsets span %llu bytes, "
-                              "dtype and shape need %llu", f->path, name,
-                              (unsigned long long)(end - begin),
+        return swan_error_set(err,
+                              "%s: tensor %s: data_offsets span %llu bytes, "
+                              "dtype and shape need %llu",
+                              f->path, name, (unsigned long long)(end - begin),
                               (unsigned long long)nbytes);
     t->dtype = info->dtype;
     t->dtype_name = info->name;
@@ -224,8 +224,7 @@ static int parse_entry(const StFile *f, const cJSON *entry, const char *data,
 static int check_no_duplicates(const StFile *f, SwanError *err) {
     for (int i = 1; i < f->n_tensors; i++)
         if (strcmp(f->tensors[i - 1].name, f->tensors[i].name) == 0)
-            return swan_error_set(err, "%s: duplicate tensor %s", f->path,
-                                  f->tensors[i].name);
+            return swan_error_set(err, "%s: duplicate tensor %s", f->path, f->tensors[i].name);
     return 0;
 }
 
@@ -241,15 +240,14 @@ static int check_no_overlap(const StFile *f, SwanError *err) {
     for (int i = 1; i < n && rc == 0; i++) {
         const StTensor *prev = by_begin[i - 1], *cur = by_begin[i];
         if ((const char *)prev->data + prev->nbytes > (const char *)cur->data)
-            rc = swan_error_set(err, "%s: tensors %s and %s overlap", f->path,
-                                prev->name, cur->name);
+            rc = swan_error_set(err, "%s: tensors %s and %s overlap", f->path, prev->name, cur->name);
     }
     free(by_begin);
     return rc;
 }
 
-static int parse_entries(StFile *f, const cJSON *header, const char *data,
-                         uint64_t data_len, SwanError *err) {
+static int parse_entries(StFile *f, const cJSON *header, const char *data, uint64_t data_len,
+                         SwanError *err) {
     f->tensors = calloc((size_t)cJSON_GetArraySize(header) + 1, sizeof *f->tensors);
     if (!f->tensors) return oom(err, f->path);
     const cJSON *entry;
@@ -273,9 +271,10 @@ static int parse_header(StFile *f, SwanError *err) {
     for (int i = 7; i >= 0; i--) header_len = header_len << 8 | bytes[i];
     uint64_t rest = f->map_len - 8;
     if (header_len > rest)
-        return swan_error_set(err, "%s: header length %llu runs past the end of the "
-                              "file (%zu bytes)", f->path,
-                              (unsigned long long)header_len, f->map_len);
+        return swan_error_set(err,
+                              "%s: header length %llu runs past the end of the "
+                              "file (%zu bytes)",
+                              f->path, (unsigned long long)header_len, f->map_len);
     if (header_len < 2 || header_len > ST_MAX_HEADER)
         return swan_error_set(err, "%s: header length %llu is not plausible", f->path,
                               (unsigned long long)header_len);
@@ -283,8 +282,7 @@ static int parse_header(StFile *f, SwanError *err) {
     size_t at;
     cJSON *header = parse_json_exact(text, (size_t)header_len, &at);
     if (!header)
-        return swan_error_set(err, "%s: header is invalid JSON near byte %zu", f->path,
-                              at + 8);
+        return swan_error_set(err, "%s: header is invalid JSON near byte %zu", f->path, at + 8);
     int rc = cJSON_IsObject(header)
                  ? parse_entries(f, header, text + header_len, rest - header_len, err)
                  : swan_error_set(err, "%s: header is not a JSON object", f->path);
@@ -302,15 +300,14 @@ static int check_index_entries(const SafeTensors *st, int file, SwanError *err) 
     const StFile *f = &st->files[file];
     for (int i = 0; i < st->n_entries; i++)
         if (st->entries[i].file == file && !file_find(f, st->entries[i].name))
-            return swan_error_set(err, "%s: tensor %s missing (%s places it there)",
-                                  f->path, st->entries[i].name, ST_INDEX_NAME);
+            return swan_error_set(err, "%s: tensor %s missing (%s places it there)", f->path,
+                                  st->entries[i].name, ST_INDEX_NAME);
     return 0;
 }
 
 static int file_validate(SafeTensors *st, int file, SwanError *err) {
     StFile *f = &st->files[file];
-    if (map_file(f->path, 8, "a safetensors header", &f->map, &f->map_len, err))
-        return -1;
+    if (map_file(f->path, 8, "a safetensors header", &f->map, &f->map_len, err)) return -1;
     if (parse_header(f, err)) return -1;
     return st->index_path ? check_index_entries(st, file, err) : 0;
 }
@@ -320,8 +317,7 @@ static int file_validate(SafeTensors *st, int file, SwanError *err) {
 static int file_ensure(SafeTensors *st, int file, SwanError *err) {
     StFile *f = &st->files[file];
     if (f->state == FILE_READY) return 0;
-    if (f->state == FILE_FAILED)
-        return swan_error_set(err, "%s", f->failure ? f->failure : f->path);
+    if (f->state == FILE_FAILED) return swan_error_set(err, "%s", f->failure ? f->failure : f->path);
     if (file_validate(st, file, err) == 0) {
         f->state = FILE_READY;
         return 0;
@@ -350,8 +346,7 @@ static int plain_file_name(const char *name) {
     return name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
 }
 
-static int index_add_entries(SafeTensors *st, const char *dir, const cJSON *map,
-                             SwanError *err) {
+static int index_add_entries(SafeTensors *st, const char *dir, const cJSON *map, SwanError *err) {
     size_t n = (size_t)cJSON_GetArraySize(map) + 1;
     st->entries = calloc(n, sizeof *st->entries);
     st->files = calloc(n, sizeof *st->files);
@@ -360,8 +355,10 @@ static int index_add_entries(SafeTensors *st, const char *dir, const cJSON *map,
     cJSON_ArrayForEach(item, map) {
         const char *shard = cJSON_GetStringValue(item);
         if (!shard || !plain_file_name(shard))
-            return swan_error_set(err, "%s: weight_map[\"%s\"] must be a file name in "
-                                  "the model directory", st->index_path, item->string);
+            return swan_error_set(err,
+                                  "%s: weight_map[\"%s\"] must be a file name in "
+                                  "the model directory",
+                                  st->index_path, item->string);
         StEntry *e = &st->entries[st->n_entries];
         e->file = find_or_add_file(st, dir, shard);
         e->name = strdup(item->string);
@@ -374,22 +371,19 @@ static int index_add_entries(SafeTensors *st, const char *dir, const cJSON *map,
     qsort(st->entries, (size_t)st->n_entries, sizeof *st->entries, cmp_entry_name);
     for (int i = 1; i < st->n_entries; i++)
         if (strcmp(st->entries[i - 1].name, st->entries[i].name) == 0)
-            return swan_error_set(err, "%s: duplicate tensor %s in weight_map",
-                                  st->index_path, st->entries[i].name);
+            return swan_error_set(err, "%s: duplicate tensor %s in weight_map", st->index_path,
+                                  st->entries[i].name);
     return 0;
 }
 
-static int index_parse(SafeTensors *st, const char *dir, const char *text,
-                       size_t len, SwanError *err) {
+static int index_parse(SafeTensors *st, const char *dir, const char *text, size_t len, SwanError *err) {
     size_t at;
     cJSON *root = parse_json_exact(text, len, &at);
-    if (!root)
-        return swan_error_set(err, "%s: invalid JSON near byte %zu", st->index_path, at);
+    if (!root) return swan_error_set(err, "%s: invalid JSON near byte %zu", st->index_path, at);
     const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
     int rc = cJSON_IsObject(map)
                  ? index_add_entries(st, dir, map, err)
-                 : swan_error_set(err, "%s: weight_map missing or not an object",
-                                  st->index_path);
+                 : swan_error_set(err, "%s: weight_map missing or not an object", st->index_path);
     cJSON_Delete(root);
     return rc;
 }
@@ -446,20 +440,17 @@ int st_open_dir(const char *dir, SafeTensors **out, SwanError *err) {
 static int entry_file(const SafeTensors *st, const char *name) {
     if (!st->index_path) return 0;
     StEntry key = {.name = (char *)name};
-    const StEntry *e = bsearch(&key, st->entries, (size_t)st->n_entries, sizeof key,
-                               cmp_entry_name);
+    const StEntry *e = bsearch(&key, st->entries, (size_t)st->n_entries, sizeof key, cmp_entry_name);
     return e ? e->file : -1;
 }
 
 int st_get(SafeTensors *st, const char *name, const StTensor **out, SwanError *err) {
     *out = NULL;
     int file = entry_file(st, name);
-    if (file < 0)
-        return swan_error_set(err, "%s: tensor %s missing", st->index_path, name);
+    if (file < 0) return swan_error_set(err, "%s: tensor %s missing", st->index_path, name);
     if (file_ensure(st, file, err)) return -1;
     const StTensor *t = file_find(&st->files[file], name);
-    if (!t)
-        return swan_error_set(err, "%s: tensor %s missing", st->files[file].path, name);
+    if (!t) return swan_error_set(err, "%s: tensor %s missing", st->files[file].path, name);
     *out = t;
     return 0;
 }
@@ -507,8 +498,8 @@ void st_to_f32(const StTensor *t, float *dst, size_t n) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
         for (size_t i = 0; i < n; i++) {
             const unsigned char *p = src + 4 * i;
-            uint32_t bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-                            (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+            uint32_t bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                            (uint32_t)p[3] << 24;
             memcpy(&dst[i], &bits, sizeof bits);
         }
 #else

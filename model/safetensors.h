@@ -15,13 +15,13 @@ typedef enum { ST_F32 = 0, ST_F16 = 1, ST_BF16 = 2, ST_OTHER = 3 } StDtype;
 #define ST_MAX_DIMS 8
 
 typedef struct {
-    const char *name;       /* owned by the SafeTensors set */
-    const char *file;       /* path of the file holding it */
+    const char *name; /* owned by the SafeTensors set */
+    const char *file; /* path of the file holding it */
     StDtype dtype;
     const char *dtype_name; /* as written in the header, e.g. "BF16" */
     int ndim;
     int64_t shape[ST_MAX_DIMS];
-    const void *data;       /* inside the mapping; not necessarily aligned */
+    const void *data; /* inside the mapping; not necessarily aligned */
     size_t nbytes;
 } StTensor;
 

@@ -10,10 +10,10 @@
 
 typedef struct {
     const SwanConfig *cfg;
-    Forward *fwd;   /* owned */
-    Head head;      /* last stage only (has_head) */
+    Forward *fwd; /* owned */
+    Head head;    /* last stage only (has_head) */
     int has_head;
-    int embeds;     /* first stage: takes token ids */
+    int embeds; /* first stage: takes token ids */
 } Stage;
 
 /* A stage over the layers w holds: it embeds when w has the embedding table
@@ -24,12 +24,12 @@ void stage_close(Stage *s);
 /* What one step takes in and gives back. Output wanted from the last stage
  * only: NLL rows when targets is set, one row's logits when logits_row >= 0. */
 typedef struct {
-    int n;                /* rows, 1 .. max_chunk */
-    const int *tokens;    /* first stage: [n] ids (checked < vocab), embedded into x */
-    const int *targets;   /* NULL, or [n] next-token ids (-1: none) */
-    double *nll;          /* [n] out when targets: NAN where the target is -1 */
-    int logits_row;       /* -1, or the row whose logits go to logits */
-    float *logits;        /* [V] out */
+    int n;              /* rows, 1 .. max_chunk */
+    const int *tokens;  /* first stage: [n] ids (checked < vocab), embedded into x */
+    const int *targets; /* NULL, or [n] next-token ids (-1: none) */
+    double *nll;        /* [n] out when targets: NAN where the target is -1 */
+    int logits_row;     /* -1, or the row whose logits go to logits */
+    float *logits;      /* [V] out */
 } StepIO;
 
 /* x[n][d]: in, the previous stage's activations (or filled by the embedding);

@@ -35,19 +35,19 @@ int tokenizer_bytes(Tokenizer **out, SwanError *err);
 
 /* Encodes len bytes of text; *ids is malloc'ed (freed by the caller, even
  * when *n is 0). Fails only when out of memory or past 2 GiB of text. */
-int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len,
-                     int **ids, size_t *n, SwanError *err);
+int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, int **ids, size_t *n,
+                     SwanError *err);
 
 /* For tests and debugging: the pre-tokenizer alone (no added tokens), as
  * HF's pre_tokenizer.pre_tokenize_str gives it: the byte length of each
  * pre-token (a prefix space counts) in malloc'ed *lens. */
-int tokenizer_pretokenize(const Tokenizer *t, const unsigned char *text, size_t len,
-                          size_t **lens, size_t *n, SwanError *err);
+int tokenizer_pretokenize(const Tokenizer *t, const unsigned char *text, size_t len, size_t **lens,
+                          size_t *n, SwanError *err);
 
 /* Concatenates the tokens' bytes into a malloc'ed *bytes (NUL-terminated for
  * convenience, not counted in *len). Fails on an id outside the vocabulary. */
-int tokenizer_decode(const Tokenizer *t, const int *ids, size_t n,
-                     unsigned char **bytes, size_t *len, SwanError *err);
+int tokenizer_decode(const Tokenizer *t, const int *ids, size_t n, unsigned char **bytes, size_t *len,
+                     SwanError *err);
 
 /* The raw bytes of one token, owned by t (for streaming a generation; a token
  * may end in the middle of a UTF-8 character). -1 for an unknown id. */

@@ -78,8 +78,12 @@ static size_t contraction(const unsigned char *s, size_t n, size_t i, int fold) 
         end[k] = at += len;
     }
     switch (c[0]) {
-    case 's': case 't': case 'm': case 'd': return end[0] - i;
-    case 'r': case 'v': return c[1] == 'e' ? end[1] - i : 0;
+    case 's':
+    case 't':
+    case 'm':
+    case 'd': return end[0] - i;
+    case 'r':
+    case 'v': return c[1] == 'e' ? end[1] - i : 0;
     case 'l': return c[1] == 'l' ? end[1] - i : 0;
     default: return 0;
     }
@@ -118,8 +122,7 @@ static size_t match_llama3(const unsigned char *s, size_t n, size_t i) {
         if (m) return i + 1 + m;
     }
     if (k == CL_L) return run_of(s, n, i, CL_L);
-    if (k != CL_N && c != '\r' && c != '\n' && i + len < n &&
-        class_at(s, i + len, &len2, &c2) == CL_L)
+    if (k != CL_N && c != '\r' && c != '\n' && i + len < n && class_at(s, i + len, &len2, &c2) == CL_L)
         return run_of(s, n, i + len, CL_L);
     if (k == CL_N) {
         size_t j = i;
@@ -281,8 +284,8 @@ static int cache_rehash(Encoder *e) {
 }
 
 /* Remembers the ids the word just produced (e->ids[first..n)). */
-static int cache_store(Encoder *e, CacheSlot *slot, const unsigned char *w, size_t n,
-                       uint64_t h, size_t first) {
+static int cache_store(Encoder *e, CacheSlot *slot, const unsigned char *w, size_t n, uint64_t h,
+                       size_t first) {
     size_t k = e->n - first;
     if (grow((void **)&e->cache_words, &e->cw_cap, e->cw_len + n, 1) != 0 ||
         grow((void **)&e->cache_ids, &e->ci_cap, e->ci_len + k, sizeof(int)) != 0)
@@ -450,10 +453,11 @@ static void encoder_free(Encoder *e) {
     free(e->cache_ids);
 }
 
-int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, int **ids,
-                     size_t *n, SwanError *err) {
+int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, int **ids, size_t *n,
+                     SwanError *err) {
     if (len > INT_MAX) /* symbol positions and ids are ints */
-        return swan_error_set(err, "tokenizer: text of %zu bytes is too long (at most %d)", len, INT_MAX);
+        return swan_error_set(err, "tokenizer: text of %zu bytes is too long (at most %d)", len,
+                              INT_MAX);
     Encoder e = {.t = t};
     /* About 4 bytes per token in English; the byte tokenizer needs len. */
     size_t guess = t->bytes_only ? len + 1 : len / 3 + 16;
@@ -472,8 +476,8 @@ int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, 
     return 0;
 }
 
-int tokenizer_pretokenize(const Tokenizer *t, const unsigned char *text, size_t len,
-                          size_t **lens, size_t *n, SwanError *err) {
+int tokenizer_pretokenize(const Tokenizer *t, const unsigned char *text, size_t len, size_t **lens,
+                          size_t *n, SwanError *err) {
     Encoder e = {.t = t, .record = 1};
     int rc = 0;
     if (t->bytes_only)
@@ -499,8 +503,8 @@ int tokenizer_token_bytes(const Tokenizer *t, int id, const unsigned char **byte
     return 0;
 }
 
-int tokenizer_decode(const Tokenizer *t, const int *ids, size_t n, unsigned char **bytes,
-                     size_t *len, SwanError *err) {
+int tokenizer_decode(const Tokenizer *t, const int *ids, size_t n, unsigned char **bytes, size_t *len,
+                     SwanError *err) {
     size_t total = 0;
     const unsigned char *b;
     size_t l;
@@ -524,5 +528,6 @@ int tokenizer_decode(const Tokenizer *t, const int *ids, size_t n, unsigned char
     return 0;
 }
 
-int tokenizer_vocab_size(const Tokenizer *t) { return t->nids; }
-
+int tokenizer_vocab_size(const Tokenizer *t) {
+    return t->nids;
+}

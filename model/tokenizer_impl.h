@@ -29,22 +29,22 @@ typedef struct {
 } AddedToken;
 
 struct Tokenizer {
-    int bytes_only;        /* the plain byte tokenizer */
-    int nids;              /* one past the largest id */
-    size_t *tok_off;       /* per id: raw bytes in arena */
-    uint32_t *tok_len;     /* UINT32_MAX: unused id */
+    int bytes_only;    /* the plain byte tokenizer */
+    int nids;          /* one past the largest id */
+    size_t *tok_off;   /* per id: raw bytes in arena */
+    uint32_t *tok_len; /* UINT32_MAX: unused id */
     unsigned char *arena;
     size_t arena_len, arena_cap;
-    int byte_id[256];      /* the token of each single byte */
-    int *vocab_slots;      /* raw bytes -> id, open addressing, -1 empty */
-    size_t vocab_cap;      /* power of two (0 for the byte tokenizer) */
+    int byte_id[256]; /* the token of each single byte */
+    int *vocab_slots; /* raw bytes -> id, open addressing, -1 empty */
+    size_t vocab_cap; /* power of two (0 for the byte tokenizer) */
     MergeSlot *merges;
-    size_t merge_cap;      /* power of two (0: no merges) */
+    size_t merge_cap; /* power of two (0: no merges) */
     int ignore_merges;
     int steps[MAX_STEPS];
     int nsteps;
-    AddedToken *added;     /* non-normalized first, then normalized */
-    size_t nadded, nadded_raw; /* nadded_raw: how many are non-normalized */
+    AddedToken *added;            /* non-normalized first, then normalized */
+    size_t nadded, nadded_raw;    /* nadded_raw: how many are non-normalized */
     unsigned char starts[2][256]; /* per pass: can an added token start with this byte */
 };
 
@@ -72,7 +72,8 @@ static inline size_t utf8_valid_len(const unsigned char *s, size_t n, size_t i) 
     if (c < 0x80) return 1;
     size_t len;
     unsigned lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf) len = 2;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
     else if (c >= 0xe0 && c <= 0xef) {
         len = 3;
         if (c == 0xe0) lo = 0xa0;
@@ -81,7 +82,8 @@ static inline size_t utf8_valid_len(const unsigned char *s, size_t n, size_t i) 
         len = 4;
         if (c == 0xf0) lo = 0x90;
         if (c == 0xf4) hi = 0x8f;
-    } else return 0;
+    } else
+        return 0;
     if (i + len > n || s[i + 1] < lo || s[i + 1] > hi) return 0;
     for (size_t k = 2; k < len; k++)
         if ((s[i + k] & 0xc0) != 0x80) return 0;
@@ -91,8 +93,14 @@ static inline size_t utf8_valid_len(const unsigned char *s, size_t n, size_t i) 
 /* Decodes the (known valid) UTF-8 character at s[i]. */
 static inline uint32_t utf8_decode(const unsigned char *s, size_t i, size_t *len) {
     unsigned c = s[i];
-    if (c < 0x80) { *len = 1; return c; }
-    if (c < 0xe0) { *len = 2; return ((c & 0x1fu) << 6) | (s[i + 1] & 0x3fu); }
+    if (c < 0x80) {
+        *len = 1;
+        return c;
+    }
+    if (c < 0xe0) {
+        *len = 2;
+        return ((c & 0x1fu) << 6) | (s[i + 1] & 0x3fu);
+    }
     if (c < 0xf0) {
         *len = 3;
         return ((c & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);

@@ -112,8 +112,8 @@ static int set_token(Load *L, int id, const char *content, int *bytelevel) {
 static int json_id(Load *L, const cJSON *item, const char *what, int *id) {
     if (!cJSON_IsNumber(item) || item->valuedouble < 0 || item->valuedouble >= TOKENIZER_MAX_ID ||
         item->valuedouble != (double)(int)item->valuedouble)
-        return swan_error_set(L->err, "%s: %s: id is not a whole number in [0, %d)", L->path,
-                              what, TOKENIZER_MAX_ID);
+        return swan_error_set(L->err, "%s: %s: id is not a whole number in [0, %d)", L->path, what,
+                              TOKENIZER_MAX_ID);
     *id = (int)item->valuedouble;
     return 0;
 }
@@ -159,7 +159,8 @@ static int vocab_insert(Load *L, int id) {
             t->vocab_slots[i] = id;
             return 0;
         }
-        if (t->tok_len[other] == t->tok_len[id] && !memcmp(t->arena + t->tok_off[other], s, t->tok_len[id]))
+        if (t->tok_len[other] == t->tok_len[id] &&
+            !memcmp(t->arena + t->tok_off[other], s, t->tok_len[id]))
             return swan_error_set(L->err, "%s: model.vocab: ids %d and %d are the same token", L->path,
                                   other, id);
     }
@@ -186,7 +187,8 @@ static int load_vocab(Load *L, const cJSON *vocab) {
         if ((t->byte_id[b] = vocab_find(t, &c, 1)) < 0)
             return swan_error_set(L->err,
                                   "%s: model.vocab has no token for byte 0x%02X (a byte-level BPE "
-                                  "needs all 256)", L->path, b);
+                                  "needs all 256)",
+                                  L->path, b);
     }
     return 0;
 }
@@ -194,11 +196,13 @@ static int load_vocab(Load *L, const cJSON *vocab) {
 /* Id of a merge operand, which must be a byte-level vocabulary token. */
 static int merge_operand(Load *L, const char *tok, size_t index, unsigned char *raw, size_t *rawlen) {
     int bytelevel;
-    if (strlen(tok) > 1024) return swan_error_set(L->err, "%s: model.merges[%zu]: token too long", L->path, index);
+    if (strlen(tok) > 1024)
+        return swan_error_set(L->err, "%s: model.merges[%zu]: token too long", L->path, index);
     *rawlen = token_raw_bytes(tok, raw, &bytelevel);
     int id = bytelevel ? vocab_find(L->t, raw, *rawlen) : -1;
     if (id < 0)
-        return swan_error_set(L->err, "%s: model.merges[%zu]: '%s' is not a byte-level token of model.vocab",
+        return swan_error_set(L->err,
+                              "%s: model.merges[%zu]: '%s' is not a byte-level token of model.vocab",
                               L->path, index, tok);
     return id;
 }
@@ -243,7 +247,9 @@ static int load_merges(Load *L, const cJSON *merges) {
                    cJSON_IsString(m->child->next)) {
             a = m->child->valuestring, b = m->child->next->valuestring;
         }
-        if (!a) return swan_error_set(L->err, "%s: model.merges[%zu] is not \"a b\" nor [a, b]", L->path, rank);
+        if (!a)
+            return swan_error_set(L->err, "%s: model.merges[%zu] is not \"a b\" nor [a, b]", L->path,
+                                  rank);
         if (add_merge(L, a, b, rank++) != 0) return -1;
     }
     return 0;
@@ -276,14 +282,18 @@ static int load_split(Load *L, const cJSON *p) {
     int invert;
     if (json_flag(L, p, "invert", &invert) != 0) return -1;
     if (!cJSON_IsString(behavior) || strcmp(behavior->valuestring, "Isolated") != 0 || invert)
-        return swan_error_set(L->err, "%s: pre_tokenizer Split is supported only with behavior "
-                              "Isolated, not inverted", L->path);
+        return swan_error_set(L->err,
+                              "%s: pre_tokenizer Split is supported only with behavior "
+                              "Isolated, not inverted",
+                              L->path);
     if (!cJSON_IsString(re))
         return swan_error_set(L->err, "%s: pre_tokenizer Split needs a Regex pattern", L->path);
     if (!strcmp(re->valuestring, GPT2_PATTERN)) return add_step(L, STEP_SPLIT_GPT2);
     if (!strcmp(re->valuestring, LLAMA3_PATTERN)) return add_step(L, STEP_SPLIT_LLAMA3);
-    return swan_error_set(L->err, "%s: pre_tokenizer Split regex %.200s is not supported (only the "
-                          "GPT-2 and Llama-3 patterns)", L->path, re->valuestring);
+    return swan_error_set(L->err,
+                          "%s: pre_tokenizer Split regex %.200s is not supported (only the "
+                          "GPT-2 and Llama-3 patterns)",
+                          L->path, re->valuestring);
 }
 
 static int load_bytelevel(Load *L, const cJSON *p) {
@@ -301,8 +311,10 @@ static int load_pre_tokenizer(Load *L, const cJSON *p) {
     const char *type = json_type(p);
     if (!strcmp(type, "ByteLevel")) return load_bytelevel(L, p);
     if (strcmp(type, "Sequence") != 0)
-        return swan_error_set(L->err, "%s: pre_tokenizer '%s' is not supported (ByteLevel, or a "
-                              "Sequence of Split steps ending in ByteLevel)", L->path, type);
+        return swan_error_set(L->err,
+                              "%s: pre_tokenizer '%s' is not supported (ByteLevel, or a "
+                              "Sequence of Split steps ending in ByteLevel)",
+                              L->path, type);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(p, "pretokenizers"), *step;
     int n = cJSON_GetArraySize(list), i = 0;
     cJSON_ArrayForEach(step, list) {
@@ -315,8 +327,10 @@ static int load_pre_tokenizer(Load *L, const cJSON *p) {
         }
         break;
     }
-    return swan_error_set(L->err, "%s: pre_tokenizer Sequence is supported only as Split steps "
-                          "followed by ByteLevel", L->path);
+    return swan_error_set(L->err,
+                          "%s: pre_tokenizer Sequence is supported only as Split steps "
+                          "followed by ByteLevel",
+                          L->path);
 }
 
 static int check_normalizer_decoder(Load *L, const cJSON *root) {
@@ -324,7 +338,8 @@ static int check_normalizer_decoder(Load *L, const cJSON *root) {
     if (norm && !cJSON_IsNull(norm)) {
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(norm, "normalizers");
         if (strcmp(json_type(norm), "Sequence") != 0 || cJSON_GetArraySize(list) != 0)
-            return swan_error_set(L->err, "%s: normalizer '%s' is not supported (text must be used as is)",
+            return swan_error_set(L->err,
+                                  "%s: normalizer '%s' is not supported (text must be used as is)",
                                   L->path, json_type(norm));
     }
     const cJSON *dec = cJSON_GetObjectItemCaseSensitive(root, "decoder");
@@ -337,10 +352,11 @@ static int check_normalizer_decoder(Load *L, const cJSON *root) {
 static int load_added_one(Load *L, const cJSON *a, AddedToken *out) {
     const cJSON *content = cJSON_GetObjectItemCaseSensitive(a, "content");
     int single_word, bytelevel;
-    if (!cJSON_IsString(content)) return swan_error_set(L->err, "%s: added_tokens: entry without content", L->path);
+    if (!cJSON_IsString(content))
+        return swan_error_set(L->err, "%s: added_tokens: entry without content", L->path);
     if (json_id(L, cJSON_GetObjectItemCaseSensitive(a, "id"), "added_tokens", &out->id) != 0 ||
-        json_flag(L, a, "single_word", &single_word) != 0 || json_flag(L, a, "lstrip", &out->lstrip) != 0 ||
-        json_flag(L, a, "rstrip", &out->rstrip) != 0)
+        json_flag(L, a, "single_word", &single_word) != 0 ||
+        json_flag(L, a, "lstrip", &out->lstrip) != 0 || json_flag(L, a, "rstrip", &out->rstrip) != 0)
         return -1;
     if (single_word)
         return swan_error_set(L->err, "%s: added token '%s': single_word is not supported", L->path,
@@ -351,7 +367,8 @@ static int load_added_one(Load *L, const cJSON *a, AddedToken *out) {
     if (arena_add(L->t, content->valuestring, len, &out->off) != 0)
         return swan_error_set(L->err, "%s: out of memory", L->path);
     out->len = len;
-    if (L->t->tok_len[out->id] == UINT32_MAX) return set_token(L, out->id, content->valuestring, &bytelevel);
+    if (L->t->tok_len[out->id] == UINT32_MAX)
+        return set_token(L, out->id, content->valuestring, &bytelevel);
     /* The id is taken: fine only for the very same token (HF reuses a model
      * token's id for an added token with its content). */
     const unsigned char *old = L->t->arena + L->t->tok_off[out->id];
@@ -360,8 +377,8 @@ static int load_added_one(Load *L, const cJSON *a, AddedToken *out) {
     if (len <= sizeof raw && token_raw_bytes(content->valuestring, raw, &bytelevel) == oldlen &&
         !memcmp(raw, old, oldlen))
         return 0;
-    return swan_error_set(L->err, "%s: added token '%s' has id %d, which another token has",
-                          L->path, content->valuestring, out->id);
+    return swan_error_set(L->err, "%s: added token '%s' has id %d, which another token has", L->path,
+                          content->valuestring, out->id);
 }
 
 /* Added tokens, non-normalized ones first (see encode_piece). Empty contents
@@ -369,7 +386,8 @@ static int load_added_one(Load *L, const cJSON *a, AddedToken *out) {
 static int load_added(Load *L, const cJSON *added) {
     Tokenizer *t = L->t;
     size_t n = (size_t)cJSON_GetArraySize(added);
-    if (n && !(t->added = calloc(n, sizeof *t->added))) return swan_error_set(L->err, "%s: out of memory", L->path);
+    if (n && !(t->added = calloc(n, sizeof *t->added)))
+        return swan_error_set(L->err, "%s: out of memory", L->path);
     for (int pass = 0; pass < 2; pass++) {
         const cJSON *a;
         cJSON_ArrayForEach(a, added) {
@@ -397,11 +415,15 @@ static int load_tables(Load *L, const cJSON *root) {
     if (!cJSON_IsObject(model)) return swan_error_set(L->err, "%s: no 'model' object", L->path);
     if (check_model_options(L, model) != 0 || check_normalizer_decoder(L, root) != 0) return -1;
     if (!cJSON_IsObject(pre))
-        return swan_error_set(L->err, "%s: pre_tokenizer is missing (a byte-level BPE needs ByteLevel)", L->path);
+        return swan_error_set(L->err, "%s: pre_tokenizer is missing (a byte-level BPE needs ByteLevel)",
+                              L->path);
     if (load_pre_tokenizer(L, pre) != 0) return -1;
-    if (!cJSON_IsObject(vocab) || (merges && !cJSON_IsArray(merges)) || (added && !cJSON_IsArray(added)))
-        return swan_error_set(L->err, "%s: model.vocab must be an object, model.merges and "
-                              "added_tokens arrays", L->path);
+    if (!cJSON_IsObject(vocab) || (merges && !cJSON_IsArray(merges)) ||
+        (added && !cJSON_IsArray(added)))
+        return swan_error_set(L->err,
+                              "%s: model.vocab must be an object, model.merges and "
+                              "added_tokens arrays",
+                              L->path);
     if (count_ids(L, vocab, added) != 0) return -1;
     t->tok_off = calloc((size_t)t->nids, sizeof *t->tok_off);
     t->tok_len = malloc((size_t)t->nids * sizeof *t->tok_len);

@@ -32,8 +32,7 @@ static TensorSpec layer_spec(int64_t rows, int64_t cols, int layer, const char *
 
 static void shape_text(char *buf, const int64_t *shape, int ndim) {
     int n = sprintf(buf, "[");
-    for (int i = 0; i < ndim; i++)
-        n += sprintf(buf + n, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    for (int i = 0; i < ndim; i++) n += sprintf(buf + n, "%s%lld", i ? ", " : "", (long long)shape[i]);
     sprintf(buf + n, "]");
 }
 
@@ -46,18 +45,19 @@ static int check_shape(const StTensor *t, const TensorSpec *s, SwanError *err) {
     char have_text[SHAPE_TEXT_LEN], want_text[SHAPE_TEXT_LEN];
     shape_text(have_text, t->shape, t->ndim);
     shape_text(want_text, want, want_ndim);
-    return swan_error_set(err, "%s: tensor %s has shape %s, expected %s", t->file,
-                          t->name, have_text, want_text);
+    return swan_error_set(err, "%s: tensor %s has shape %s, expected %s", t->file, t->name, have_text,
+                          want_text);
 }
 
 /* Finds a tensor and checks it can be converted and has the right shape. */
-static int get_checked(SafeTensors *st, const TensorSpec *s, const StTensor **out,
-                       SwanError *err) {
+static int get_checked(SafeTensors *st, const TensorSpec *s, const StTensor **out, SwanError *err) {
     const StTensor *t;
     if (st_get(st, s->name, &t, err)) return -1;
     if (t->dtype != ST_F32 && t->dtype != ST_F16 && t->dtype != ST_BF16)
-        return swan_error_set(err, "%s: tensor %s has dtype %s, expected F32, F16 or "
-                              "BF16", t->file, t->name, t->dtype_name);
+        return swan_error_set(err,
+                              "%s: tensor %s has dtype %s, expected F32, F16 or "
+                              "BF16",
+                              t->file, t->name, t->dtype_name);
     if (check_shape(t, s, err)) return -1;
     *out = t;
     return 0;
@@ -70,8 +70,8 @@ static size_t spec_elems(const TensorSpec *s) {
 static float *alloc_f32(const StTensor *t, size_t n, ModelWeights *w, SwanError *err) {
     float *buf = malloc(n * sizeof *buf);
     if (!buf) {
-        swan_error_set(err, "%s: out of memory loading %s (%zu bytes)", t->file,
-                       t->name, n * sizeof *buf);
+        swan_error_set(err, "%s: out of memory loading %s (%zu bytes)", t->file, t->name,
+                       n * sizeof *buf);
         return NULL;
     }
     w->bytes += n * sizeof *buf;
@@ -80,8 +80,8 @@ static float *alloc_f32(const StTensor *t, size_t n, ModelWeights *w, SwanError 
 
 /* Stacks the row blocks of n tensors with equal column counts into one
  * buffer, in order: fused projections become one GEMM. */
-static int load_rows(SafeTensors *st, const TensorSpec *specs, int n, float **dst,
-                     ModelWeights *w, SwanError *err) {
+static int load_rows(SafeTensors *st, const TensorSpec *specs, int n, float **dst, ModelWeights *w,
+                     SwanError *err) {
     const StTensor *parts[3] = {NULL, NULL, NULL};
     size_t total = 0;
     for (int i = 0; i < n; i++) {
@@ -99,13 +99,12 @@ static int load_rows(SafeTensors *st, const TensorSpec *specs, int n, float **ds
     return 0;
 }
 
-static int load_one(SafeTensors *st, TensorSpec s, float **dst, ModelWeights *w,
-                    SwanError *err) {
+static int load_one(SafeTensors *st, TensorSpec s, float **dst, ModelWeights *w, SwanError *err) {
     return load_rows(st, &s, 1, dst, w, err);
 }
 
-static int load_layer(const SwanConfig *cfg, SafeTensors *st, int i, LayerWeights *lw,
-                      ModelWeights *w, SwanError *err) {
+static int load_layer(const SwanConfig *cfg, SafeTensors *st, int i, LayerWeights *lw, ModelWeights *w,
+                      SwanError *err) {
     int64_t d = cfg->hidden_size, ff = cfg->intermediate_size;
     int64_t q_rows = (int64_t)cfg->num_heads * cfg->head_dim;
     int64_t kv_rows = (int64_t)cfg->num_kv_heads * cfg->head_dim;
@@ -114,13 +113,10 @@ static int load_layer(const SwanConfig *cfg, SafeTensors *st, int i, LayerWeight
                          layer_spec(kv_rows, d, i, "self_attn.v_proj.weight")};
     TensorSpec gate_up[2] = {layer_spec(ff, d, i, "mlp.gate_proj.weight"),
                              layer_spec(ff, d, i, "mlp.up_proj.weight")};
-    if (load_one(st, layer_spec(d, 0, i, "input_layernorm.weight"), &lw->attn_norm, w,
-                 err) ||
+    if (load_one(st, layer_spec(d, 0, i, "input_layernorm.weight"), &lw->attn_norm, w, err) ||
         load_rows(st, qkv, 3, &lw->wqkv, w, err) ||
-        load_one(st, layer_spec(d, q_rows, i, "self_attn.o_proj.weight"), &lw->wo, w,
-                 err) ||
-        load_one(st, layer_spec(d, 0, i, "post_attention_layernorm.weight"),
-                 &lw->mlp_norm, w, err) ||
+        load_one(st, layer_spec(d, q_rows, i, "self_attn.o_proj.weight"), &lw->wo, w, err) ||
+        load_one(st, layer_spec(d, 0, i, "post_attention_layernorm.weight"), &lw->mlp_norm, w, err) ||
         load_rows(st, gate_up, 2, &lw->w_gate_up, w, err) ||
         load_one(st, layer_spec(d, ff, i, "mlp.down_proj.weight"), &lw->w_down, w, err))
         return -1;
@@ -129,11 +125,9 @@ static int load_layer(const SwanConfig *cfg, SafeTensors *st, int i, LayerWeight
 
 /* Tied models read the head from the embedding: share the buffer when
  * this stage holds both, else load the table a second time. */
-static int load_head(const SwanConfig *cfg, SafeTensors *st, ModelWeights *w,
-                     SwanError *err) {
+static int load_head(const SwanConfig *cfg, SafeTensors *st, ModelWeights *w, SwanError *err) {
     int64_t v = cfg->vocab_size, d = cfg->hidden_size;
-    if (load_one(st, spec(d, 0, "model.norm.weight"), &w->final_norm, w, err))
-        return -1;
+    if (load_one(st, spec(d, 0, "model.norm.weight"), &w->final_norm, w, err)) return -1;
     if (!cfg->tie_word_embeddings)
         return load_one(st, spec(v, d, "lm_head.weight"), &w->lm_head, w, err);
     if (w->embed) {
@@ -143,13 +137,14 @@ static int load_head(const SwanConfig *cfg, SafeTensors *st, ModelWeights *w,
     return load_one(st, spec(v, d, "model.embed_tokens.weight"), &w->lm_head, w, err);
 }
 
-int weights_load(const SwanConfig *cfg, SafeTensors *st, int layer_begin,
-                 int layer_end, int want_embed, int want_head, ModelWeights *w,
-                 SwanError *err) {
+int weights_load(const SwanConfig *cfg, SafeTensors *st, int layer_begin, int layer_end, int want_embed,
+                 int want_head, ModelWeights *w, SwanError *err) {
     memset(w, 0, sizeof *w);
     if (layer_begin < 0 || layer_begin > layer_end || layer_end > cfg->num_layers)
-        return swan_error_set(err, "layer range [%d, %d) is outside the model's %d "
-                              "layers", layer_begin, layer_end, cfg->num_layers);
+        return swan_error_set(err,
+                              "layer range [%d, %d) is outside the model's %d "
+                              "layers",
+                              layer_begin, layer_end, cfg->num_layers);
     w->layer_begin = layer_begin;
     w->layer_end = layer_end;
     size_t n_layers = (size_t)(layer_end - layer_begin);
@@ -159,8 +154,8 @@ int weights_load(const SwanConfig *cfg, SafeTensors *st, int layer_begin,
     for (int i = layer_begin; i < layer_end && rc == 0; i++)
         rc = load_layer(cfg, st, i, &w->layers[i - layer_begin], w, err);
     if (rc == 0 && want_embed)
-        rc = load_one(st, spec(cfg->vocab_size, cfg->hidden_size,
-                               "model.embed_tokens.weight"), &w->embed, w, err);
+        rc = load_one(st, spec(cfg->vocab_size, cfg->hidden_size, "model.embed_tokens.weight"),
+                      &w->embed, w, err);
     if (rc == 0 && want_head) rc = load_head(cfg, st, w, err);
     if (rc) weights_free(w);
     return rc;

@@ -22,18 +22,17 @@ typedef struct {
 typedef struct {
     int layer_begin, layer_end; /* [begin, end) */
     LayerWeights *layers;       /* [end - begin], owned */
-    float *embed;       /* [V][d], or NULL when not asked for */
-    float *final_norm;  /* [d], or NULL */
-    float *lm_head;     /* [V][d], or NULL; may alias embed when tied */
-    size_t bytes;       /* f32 bytes held */
+    float *embed;               /* [V][d], or NULL when not asked for */
+    float *final_norm;          /* [d], or NULL */
+    float *lm_head;             /* [V][d], or NULL; may alias embed when tied */
+    size_t bytes;               /* f32 bytes held */
 } ModelWeights;
 
 /* Loads layers [layer_begin, layer_end), plus the embedding table if
  * want_embed and the final norm and LM head if want_head. Every tensor's
  * dtype and shape is checked against cfg; errors name file and tensor. */
-int weights_load(const SwanConfig *cfg, SafeTensors *st, int layer_begin,
-                 int layer_end, int want_embed, int want_head,
-                 ModelWeights *w, SwanError *err);
+int weights_load(const SwanConfig *cfg, SafeTensors *st, int layer_begin, int layer_end, int want_embed,
+                 int want_head, ModelWeights *w, SwanError *err);
 void weights_free(ModelWeights *w);
 
 #endif

@@ -41,7 +41,8 @@ NodeDoc *doc_table_get(DocTable *t, uint64_t doc, long pos0, int src) {
                     (unsigned long long)doc, src, pos0);
     d = free_slot(t);
     SwanError err;
-    if (doc_caches_init(&d->caches, t->cfg, t->layer_begin, t->layer_end, &err) != 0) wire_fatal(err.msg);
+    if (doc_caches_init(&d->caches, t->cfg, t->layer_begin, t->layer_end, &err) != 0)
+        wire_fatal(err.msg);
     d->doc = doc;
     d->used = 1;
     d->pipe_bytes_sent = d->shard_bytes_sent = 0;

@@ -19,7 +19,7 @@ typedef struct {
 typedef struct {
     const SwanConfig *cfg;
     int layer_begin, layer_end;
-    NodeDoc *docs;   /* owned */
+    NodeDoc *docs; /* owned */
     int ndocs;
 } DocTable;
 

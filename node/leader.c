@@ -8,7 +8,8 @@ void leader_open(Leader *l, const NodeRole *role, const char *model_dir) {
     l->role = role;
     SwanError err;
     int first = role->stage == 0, last = role->stage == role->nstages - 1;
-    if (swan_model_load(&l->model, model_dir, role->layer_begin, role->layer_end, first, last, &err) != 0 ||
+    if (swan_model_load(&l->model, model_dir, role->layer_begin, role->layer_end, first, last, &err) !=
+            0 ||
         stage_open(&l->stage, &l->model.cfg, &l->model.w, role->max_chunk, &err) != 0)
         wire_fatal(err.msg);
     const SwanConfig *cfg = &l->model.cfg;
@@ -39,7 +40,9 @@ void leader_close(Leader *l) {
     free(l->bf16);
 }
 
-long leader_weight_bytes(const Leader *l) { return (long)l->model.w.bytes; }
+long leader_weight_bytes(const Leader *l) {
+    return (long)l->model.w.bytes;
+}
 
 /* Everything about a chunk that can be checked before computing with it;
  * later stages' activations land in l->x. */
@@ -54,7 +57,8 @@ static void check_activation(Leader *l, int src, const Swan__Activation *a) {
         if (a->targets[i] < -1 || a->targets[i] >= cfg->vocab_size)
             wire_fatalf("bad chunk: target id out of range from rank %d", src);
     if (l->role->stage == 0) {
-        if (a->n_tokens != (size_t)a->ntok) wire_fatalf("bad chunk: token count does not match ntok from rank %d", src);
+        if (a->n_tokens != (size_t)a->ntok)
+            wire_fatalf("bad chunk: token count does not match ntok from rank %d", src);
         for (size_t i = 0; i < a->n_tokens; i++)
             if (a->tokens[i] < 0 || a->tokens[i] >= cfg->vocab_size)
                 wire_fatalf("bad chunk: token id out of range from rank %d", src);
@@ -115,9 +119,9 @@ void leader_activation(Leader *l, int src, const Swan__Activation *a) {
     int last = l->stage.has_head;
     /* The last stage computes only what was asked: NLL rows for scoring, one
      * row's logits for generation. */
-    StepIO io = {a->ntok, l->role->stage == 0 ? a->tokens : NULL,
-                 last && a->n_targets ? a->targets : NULL, l->nll,
-                 last && a->want_logits ? a->ntok - 1 : -1, l->logits};
+    StepIO io = {
+        a->ntok, l->role->stage == 0 ? a->tokens : NULL,    last && a->n_targets ? a->targets : NULL,
+        l->nll,  last && a->want_logits ? a->ntok - 1 : -1, l->logits};
     SwanError err;
     if (stage_step(&l->stage, &d->caches, l->x, &io, &err) != 0) wire_fatal(err.msg);
     if (last)

@@ -16,11 +16,11 @@ typedef struct {
     SwanModel model;
     Stage stage;
     DocTable docs;
-    ShardLeader shard;       /* group_size > 1 */
-    float *x;                /* [max_chunk][d] the chunk's activations */
-    double *nll;             /* [max_chunk] last stage */
-    float *logits;           /* [V] last stage */
-    uint8_t *bf16;           /* [max_chunk][d][2] bf16 activations out */
+    ShardLeader shard; /* group_size > 1 */
+    float *x;          /* [max_chunk][d] the chunk's activations */
+    double *nll;       /* [max_chunk] last stage */
+    float *logits;     /* [V] last stage */
+    uint8_t *bf16;     /* [max_chunk][d][2] bf16 activations out */
 } Leader;
 
 /* Loads the stage's layers; failures end the job. */

@@ -27,8 +27,9 @@ static void check_work(const Member *m, int src, const Swan__ShardWork *w) {
     const NodeRole *r = m->role;
     int KV = cfg->num_kv_heads, hd = cfg->head_dim, grp = cfg->num_heads / KV;
     SwanError err;
-    if (w->layer < r->layer_begin || w->layer >= r->layer_end || cfg->layer_kind[w->layer] != LAYER_GLOBAL ||
-        w->ntok < 1 || w->ntok > r->max_chunk || w->pos0 < 0 || w->n_kv_pos > (size_t)w->ntok)
+    if (w->layer < r->layer_begin || w->layer >= r->layer_end ||
+        cfg->layer_kind[w->layer] != LAYER_GLOBAL || w->ntok < 1 || w->ntok > r->max_chunk ||
+        w->pos0 < 0 || w->n_kv_pos > (size_t)w->ntok)
         wire_fatalf("bad shard work from rank %d (layer %d, %d tokens at %lld)", src, w->layer, w->ntok,
                     (long long)w->pos0);
     int64_t qshape[3] = {KV, (int64_t)w->ntok * grp, hd}, kvshape[2] = {(int64_t)w->n_kv_pos, KV * hd};
@@ -40,7 +41,8 @@ static void check_work(const Member *m, int src, const Swan__ShardWork *w) {
         int64_t p = w->kv_pos[i];
         if (p < w->pos0 || p >= w->pos0 + w->ntok || (i && p <= w->kv_pos[i - 1]) ||
             shard_owner((long)p, r->group_size) != r->group_index)
-            wire_fatalf("rank %d sent position %lld, which is not this rank's to keep", src, (long long)p);
+            wire_fatalf("rank %d sent position %lld, which is not this rank's to keep", src,
+                        (long long)p);
     }
 }
 
@@ -81,4 +83,6 @@ void member_work(Member *m, int src, const Swan__ShardWork *w) {
     send_partial(m, src, w, d);
 }
 
-void member_doc_end(Member *m, uint64_t doc) { doc_table_end(&m->docs, doc, m->role->rank); }
+void member_doc_end(Member *m, uint64_t doc) {
+    doc_table_end(&m->docs, doc, m->role->rank);
+}

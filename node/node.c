@@ -24,7 +24,8 @@ static void take_role(NodeRole *r, const Swan__Setup *s) {
         const Swan__StagePlan *st = s->stages[i];
         for (size_t j = 0; j < st->n_ranks; j++) {
             if (st->ranks[j] != r->rank) continue;
-            if (st->n_ranks > WIRE_MAX_GROUP) wire_fatalf("setup: group larger than %d ranks", WIRE_MAX_GROUP);
+            if (st->n_ranks > WIRE_MAX_GROUP)
+                wire_fatalf("setup: group larger than %d ranks", WIRE_MAX_GROUP);
             r->stage = (int)i;
             r->group_index = (int)j;
             r->group_size = (int)st->n_ranks;
@@ -39,7 +40,8 @@ static void take_role(NodeRole *r, const Swan__Setup *s) {
         wire_fatal("setup: unknown activation dtype");
     r->activations_bf16 = s->activation_dtype == SWAN__DTYPE__DTYPE_BF16;
     r->max_chunk = s->max_chunk;
-    if (r->stage >= 0 && (r->max_chunk < 1 || r->max_chunk > WIRE_MAX_CHUNK || r->layer_begin >= r->layer_end))
+    if (r->stage >= 0 &&
+        (r->max_chunk < 1 || r->max_chunk > WIRE_MAX_CHUNK || r->layer_begin >= r->layer_end))
         wire_fatal("setup: empty layer range or chunk size out of range");
 }
 
@@ -92,8 +94,7 @@ static void dispatch(Node *n, int src, int tag, const Swan__Envelope *env) {
         if (!from_leader) break;
         member_work(&n->member, src, env->shard_work);
         return;
-    default:
-        break;
+    default: break;
     }
     wire_fatalf("unexpected message (case %d, tag %d) from rank %d", (int)env->body_case, tag, src);
 }
@@ -126,7 +127,8 @@ int node_main(int rank) {
         swan__envelope__free_unpacked(env, NULL);
         return 0;
     }
-    if (env->body_case != SWAN__ENVELOPE__BODY_SETUP) wire_fatal("first message from rank 0 is not a Setup");
+    if (env->body_case != SWAN__ENVELOPE__BODY_SETUP)
+        wire_fatal("first message from rank 0 is not a Setup");
     take_role(&n.role, env->setup);
     load_role(&n, env->setup);
     swan__envelope__free_unpacked(env, NULL);

@@ -31,15 +31,21 @@ void shard_scratch_free(ShardScratch *s) {
     s->kv_pos = NULL;
 }
 
-float *shard_k_rows(ShardScratch *s) { return s->kv_rows; }
+float *shard_k_rows(ShardScratch *s) {
+    return s->kv_rows;
+}
 
-float *shard_v_rows(ShardScratch *s) { return s->kv_rows + (size_t)s->max_chunk * s->width; }
+float *shard_v_rows(ShardScratch *s) {
+    return s->kv_rows + (size_t)s->max_chunk * s->width;
+}
 
-int shard_append_runs(KvCache *c, const float *k, const float *v, int ld, const int64_t *pos, int count) {
+int shard_append_runs(KvCache *c, const float *k, const float *v, int ld, const int64_t *pos,
+                      int count) {
     for (int r0 = 0; r0 < count;) {
         int r1 = r0 + 1;
         while (r1 < count && pos[r1] == pos[r1 - 1] + 1) r1++;
-        if (kv_cache_append(c, k + (size_t)r0 * ld, v + (size_t)r0 * ld, ld, (long)pos[r0], r1 - r0) != 0)
+        if (kv_cache_append(c, k + (size_t)r0 * ld, v + (size_t)r0 * ld, ld, (long)pos[r0], r1 - r0) !=
+            0)
             return -1;
         r0 = r1;
     }

@@ -19,12 +19,12 @@
 #include "config.h"
 
 typedef struct {
-    float *q;                /* [KV][C grp][hd] (members: the queries received) */
+    float *q; /* [KV][C grp][hd] (members: the queries received) */
     AttnAcc acc_all, acc_peer;
     float *scores;
-    float *kv_rows;          /* [2][C][KV hd]: k rows, then v rows */
-    int64_t *kv_pos;         /* [C] */
-    int max_chunk, width;    /* width: KV hd */
+    float *kv_rows;       /* [2][C][KV hd]: k rows, then v rows */
+    int64_t *kv_pos;      /* [C] */
+    int max_chunk, width; /* width: KV hd */
 } ShardScratch;
 
 int shard_scratch_init(ShardScratch *s, const SwanConfig *cfg, int max_chunk);
@@ -36,6 +36,7 @@ int shard_owner(long pos, int group_size);
 
 /* Appends rows whose positions (pos, increasing) may skip: each run of
  * consecutive positions is one append. */
-int shard_append_runs(KvCache *c, const float *k, const float *v, int ld, const int64_t *pos, int count);
+int shard_append_runs(KvCache *c, const float *k, const float *v, int ld, const int64_t *pos,
+                      int count);
 
 #endif

@@ -9,7 +9,9 @@ int shard_leader_init(ShardLeader *l, const NodeRole *role, const SwanConfig *cf
     return shard_scratch_init(&l->s, cfg, role->max_chunk);
 }
 
-void shard_leader_free(ShardLeader *l) { shard_scratch_free(&l->s); }
+void shard_leader_free(ShardLeader *l) {
+    shard_scratch_free(&l->s);
+}
 
 /* Copies the chunk's K/V rows that group rank `owner` keeps into the
  * scratch rows, with their positions; returns how many. */
@@ -80,7 +82,8 @@ int shard_leader_attend(void *ctx, const GlobalAttention *ga, KvCache *cache, Sw
     for (int m = 1; m < G; m++) send_work(l, ga, m);
 
     int own = gather_owned_rows(l, ga, 0);
-    if (shard_append_runs(cache, shard_k_rows(&l->s), shard_v_rows(&l->s), l->s.width, l->s.kv_pos, own) != 0)
+    if (shard_append_runs(cache, shard_k_rows(&l->s), shard_v_rows(&l->s), l->s.width, l->s.kv_pos,
+                          own) != 0)
         return swan_error_set(err, "out of memory growing the K/V cache of layer %d", ga->layer);
     attn_cache_partial(&l->s.acc_all, ga->q, KV, ga->ntok, grp, ga->pos0, 0, cache, l->s.scores);
     for (int m = 1; m < G; m++) {

@@ -11,8 +11,8 @@ typedef struct {
     const NodeRole *role;
     const SwanConfig *cfg;
     ShardScratch s;
-    uint64_t doc;            /* the document being computed ... */
-    long *bytes_sent;        /* ... and its shard traffic counter */
+    uint64_t doc;     /* the document being computed ... */
+    long *bytes_sent; /* ... and its shard traffic counter */
 } ShardLeader;
 
 int shard_leader_init(ShardLeader *l, const NodeRole *role, const SwanConfig *cfg);

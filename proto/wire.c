@@ -40,8 +40,8 @@ uint8_t *wire_pack(Swan__Envelope *env, size_t *len) {
     return buf;
 }
 
-int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, int sender,
-                Swan__Envelope **out, SwanError *err) {
+int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, int sender, Swan__Envelope **out,
+                SwanError *err) {
     if (len > max_frame)
         return swan_error_set(err, "frame of %zu bytes from rank %d exceeds the limit of %zu bytes",
                               len, sender, max_frame);
@@ -50,8 +50,8 @@ int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, int sender,
         return swan_error_set(err, "malformed frame of %zu bytes from rank %d (not a swan.Envelope)",
                               len, sender);
     if (env->version != SWAN_PROTOCOL_VERSION) {
-        swan_error_set(err, "frame from rank %d has protocol version %u, this swan speaks %d",
-                       sender, env->version, SWAN_PROTOCOL_VERSION);
+        swan_error_set(err, "frame from rank %d has protocol version %u, this swan speaks %d", sender,
+                       env->version, SWAN_PROTOCOL_VERSION);
         swan__envelope__free_unpacked(env, NULL);
         return -1;
     }
@@ -77,7 +77,9 @@ int wire_isend(Swan__Envelope *env, int dest, int tag, WirePending *p, SwanError
     size_t len;
     memset(p, 0, sizeof *p);
     p->buf = wire_pack(env, &len);
-    if (!p->buf) return swan_error_set(err, "out of memory packing %s for rank %d", wire_body_name(env->body_case), dest);
+    if (!p->buf)
+        return swan_error_set(err, "out of memory packing %s for rank %d",
+                              wire_body_name(env->body_case), dest);
     if (len > (size_t)INT32_MAX) {
         free(p->buf);
         p->buf = NULL;
@@ -193,10 +195,13 @@ int wire_tensor_check(const Swan__Tensor *t, int ndim, const int64_t *shape, int
     if (!shape_ok) {
         char want[96] = "", got[96] = "";
         for (int i = 0; i < ndim; i++)
-            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", i ? "," : "", (long long)shape[i]);
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", i ? "," : "",
+                     (long long)shape[i]);
         for (size_t i = 0; i < t->n_shape && i < 8; i++)
-            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", i ? "," : "", (long long)t->shape[i]);
-        return swan_error_set(err, "%s from rank %d has shape [%s], expected [%s]", what, sender, got, want);
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", i ? "," : "",
+                     (long long)t->shape[i]);
+        return swan_error_set(err, "%s from rank %d has shape [%s], expected [%s]", what, sender, got,
+                              want);
     }
     size_t width = t->dtype == SWAN__DTYPE__DTYPE_F32 ? 4 : 2;
     if (t->data.len != n * width)

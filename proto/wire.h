@@ -18,10 +18,10 @@
 
 /* Channels. Messages from one sender on one tag arrive in order. */
 enum {
-    TAG_PIPE = 1,   /* coordinator/stage -> next stage: setup, chunks, doc ends, shutdown */
-    TAG_SHARD = 2,  /* stage leader <-> its shard members */
-    TAG_COORD = 3,  /* nodes -> coordinator: ready, results, stats */
-    TAG_ERROR = 4,  /* any node -> coordinator: why the job must end */
+    TAG_PIPE = 1,  /* coordinator/stage -> next stage: setup, chunks, doc ends, shutdown */
+    TAG_SHARD = 2, /* stage leader <-> its shard members */
+    TAG_COORD = 3, /* nodes -> coordinator: ready, results, stats */
+    TAG_ERROR = 4, /* any node -> coordinator: why the job must end */
 };
 
 /* ---- limits both sides share ---- */
@@ -54,8 +54,8 @@ uint8_t *wire_pack(Swan__Envelope *env, size_t *len);
 
 /* Checks and unpacks one frame from `sender`. The caller frees *out with
  * swan__envelope__free_unpacked. */
-int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, int sender,
-                Swan__Envelope **out, SwanError *err);
+int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, int sender, Swan__Envelope **out,
+                SwanError *err);
 
 /* Sends env to dest and waits (sleeping) until the buffer is free. */
 int wire_send(Swan__Envelope *env, int dest, int tag, SwanError *err);

@@ -47,8 +47,10 @@ int main(int argc, char **argv) {
     }
     double total = 0;
     for (int i = 0; i < longer.nglobal; i++) total += longer.global[i];
-    printf("window-layer caches: %.0f bytes (short), %.0f bytes (long)\n", shorter.window, longer.window);
-    printf("global-layer caches of the long document: %.0f bytes over %d ranks:", total, longer.nglobal);
+    printf("window-layer caches: %.0f bytes (short), %.0f bytes (long)\n", shorter.window,
+           longer.window);
+    printf("global-layer caches of the long document: %.0f bytes over %d ranks:", total,
+           longer.nglobal);
     for (int i = 0; i < longer.nglobal; i++) {
         double share = longer.global[i] / (total / G);
         printf(" %.0f (%.3f of total/G)", longer.global[i], share);

@@ -15,9 +15,8 @@ static float frand(void) {
 }
 
 /* out[t][i][:] for queries q[t*grp+i], keys at positions 0..nkeys-1. */
-static void naive_attention(const float *q, int ntok, int grp, int hd, long pos0,
-                            const float *k, const float *v, int ld, long nkeys,
-                            long window, double *out) {
+static void naive_attention(const float *q, int ntok, int grp, int hd, long pos0, const float *k,
+                            const float *v, int ld, long nkeys, long window, double *out) {
     double *w = malloc(sizeof(double) * (size_t)nkeys);
     for (int t = 0; t < ntok; t++)
         for (int i = 0; i < grp; i++) {
@@ -44,12 +43,12 @@ static void naive_attention(const float *q, int ntok, int grp, int hd, long pos0
 
 /* Queries for positions pos0.. over keys 0..pos0+ntok-1 split into segments
  * of seg_len, accumulated in one state or merged from two. */
-static void check_blocked(int ntok, int grp, int hd, long pos0, long window, long seg_len,
-                          int merge) {
+static void check_blocked(int ntok, int grp, int hd, long pos0, long window, long seg_len, int merge) {
     long nkeys = pos0 + ntok;
     int ld = hd + 3; /* a stride wider than one head, as in the QKV buffer */
     float *q = malloc(sizeof(float) * (size_t)ntok * grp * hd);
-    float *k = malloc(sizeof(float) * (size_t)nkeys * ld), *v = malloc(sizeof(float) * (size_t)nkeys * ld);
+    float *k = malloc(sizeof(float) * (size_t)nkeys * ld),
+          *v = malloc(sizeof(float) * (size_t)nkeys * ld);
     for (long i = 0; i < (long)ntok * grp * hd; i++) q[i] = 2.0f * frand();
     for (long i = 0; i < nkeys * ld; i++) k[i] = frand(), v[i] = frand();
     double *want = malloc(sizeof(double) * (size_t)ntok * grp * hd);
@@ -77,8 +76,8 @@ static void check_blocked(int ntok, int grp, int hd, long pos0, long window, lon
         double d = fabs(got[i] - want[i]);
         if (d > worst) worst = d;
     }
-    CHECK(worst < 2e-5, "ntok %d grp %d hd %d pos0 %ld window %ld seg %ld merge %d: max diff %g",
-          ntok, grp, hd, pos0, window, seg_len, merge, worst);
+    CHECK(worst < 2e-5, "ntok %d grp %d hd %d pos0 %ld window %ld seg %ld merge %d: max diff %g", ntok,
+          grp, hd, pos0, window, seg_len, merge, worst);
     attn_acc_free(&a);
     attn_acc_free(&b);
     free(q), free(k), free(v), free(want), free(got), free(scratch);

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "model.h"
 #include "chunks.h"
+#include "model.h"
 
 static int score_length(Stage *s, long n, size_t *window_bytes, size_t *global_bytes) {
     int *tokens = malloc(sizeof(int) * (size_t)n);
@@ -53,13 +53,13 @@ int main(int argc, char **argv) {
         size_t wb = 0, gb = 0;
         CHECK(score_length(&s, lengths[i], &wb, &gb) == 0, "scoring %ld tokens", lengths[i]);
         if (i == 0) w1k = wb, g1k = gb;
-        printf("%6ld tokens: window-layer cache %zu bytes, global-layer cache %zu bytes\n",
-               lengths[i], wb, gb);
+        printf("%6ld tokens: window-layer cache %zu bytes, global-layer cache %zu bytes\n", lengths[i],
+               wb, gb);
         CHECK(wb == w1k, "window caches %zu bytes at %ld tokens, %zu at 1024", wb, lengths[i], w1k);
         size_t exact = per_position * (size_t)lengths[i];
         CHECK(gb >= exact && gb < exact + page_slack,
-              "global caches %zu bytes at %ld tokens, expected %zu plus under one page per layer",
-              gb, lengths[i], exact);
+              "global caches %zu bytes at %ld tokens, expected %zu plus under one page per layer", gb,
+              lengths[i], exact);
     }
     CHECK(g1k * 32 == per_position * 32768, "global bytes at 32K are 32x those at 1K");
     stage_close(&s);

@@ -47,12 +47,13 @@ static void check_bf16(void) {
     SwanError err;
     CHECK(t.dtype == SWAN__DTYPE__DTYPE_BF16 && t.data.len == 14, "bf16 tensor: 2 bytes a value");
     CHECK(storage[0] == 0x80 && storage[1] == 0x3f, "1.0 is 0x3f80, low byte first");
-    CHECK(wire_tensor_check(&t, 1, shape, 4, "activation", &err) == 0, "bf16 tensor checks: %s", err.msg);
+    CHECK(wire_tensor_check(&t, 1, shape, 4, "activation", &err) == 0, "bf16 tensor checks: %s",
+          err.msg);
     float back[7];
     wire_tensor_read(&t, back);
     for (int i = 0; i < 7; i++)
-        CHECK(isnan(want[i]) ? isnan(back[i]) : back[i] == want[i], "bf16 value %d: %a -> %a, want %a", i,
-              x[i], back[i], want[i]);
+        CHECK(isnan(want[i]) ? isnan(back[i]) : back[i] == want[i], "bf16 value %d: %a -> %a, want %a",
+              i, x[i], back[i], want[i]);
 }
 
 int main(void) {

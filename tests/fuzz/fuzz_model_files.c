@@ -2,8 +2,8 @@
  * rest becomes, beside a valid copy of the other: config.json (with the
  * fixture's model.safetensors) or model.safetensors (with the fixture's
  * config.json). Loading either refuses with a message or gives a model. */
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "fuzz_file.h"
@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
     int fuzz_config = data[0] & 1;
     fuzz_write("config.json", fuzz_config ? data + 1 : config, fuzz_config ? size - 1 : config_size);
-    fuzz_write("model.safetensors", fuzz_config ? weights : data + 1, fuzz_config ? weights_size : size - 1);
+    fuzz_write("model.safetensors", fuzz_config ? weights : data + 1,
+               fuzz_config ? weights_size : size - 1);
     SwanModel m;
     SwanError err;
     if (swan_model_load(&m, fuzz_dir(), 0, -1, 1, 1, &err) != 0) {

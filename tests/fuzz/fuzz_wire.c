@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const Swan__Tensor *tensors[3] = {NULL, NULL, NULL};
     if (env->body_case == SWAN__ENVELOPE__BODY_ACTIVATION) tensors[0] = env->activation->x;
     if (env->body_case == SWAN__ENVELOPE__BODY_SHARD_WORK) {
-        tensors[0] = env->shard_work->q, tensors[1] = env->shard_work->k, tensors[2] = env->shard_work->v;
+        tensors[0] = env->shard_work->q, tensors[1] = env->shard_work->k,
+        tensors[2] = env->shard_work->v;
     }
     if (env->body_case == SWAN__ENVELOPE__BODY_SHARD_PARTIAL) {
         tensors[0] = env->shard_partial->o, tensors[1] = env->shard_partial->m;
@@ -43,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* The sender's own claim of the shape, and a fixed one. */
         int64_t claimed[4] = {0}, fixed[2] = {2, 3};
         int ndim = t->n_shape <= 4 ? (int)t->n_shape : 4;
-        for (int i = 0; i < ndim; i++) claimed[i] = t->shape[i] >= 0 && t->shape[i] < 4096 ? t->shape[i] : 0;
+        for (int i = 0; i < ndim; i++)
+            claimed[i] = t->shape[i] >= 0 && t->shape[i] < 4096 ? t->shape[i] : 0;
         read_checked(t, ndim, claimed);
         read_checked(t, 2, fixed);
     }

@@ -18,7 +18,7 @@
 typedef struct {
     cJSON **v;
     size_t n, cap;
-    int torn;   /* the file ends in a line without newline */
+    int torn; /* the file ends in a line without newline */
 } Lines;
 
 static void free_lines(Lines *l) {
@@ -99,8 +99,8 @@ static int same_bins(const cJSON *a, const cJSON *b) {
     if (cJSON_GetArraySize(x) != cJSON_GetArraySize(y)) return 0;
     for (int i = 0; i < cJSON_GetArraySize(x); i++) {
         const cJSON *p = cJSON_GetArrayItem(x, i), *q = cJSON_GetArrayItem(y, i);
-        if (num(p, "lo") != num(q, "lo") || num(p, "hi") != num(q, "hi") || num(p, "n") != num(q, "n") ||
-            !(fabs(num(p, "mean_nll") - num(q, "mean_nll")) <= NLL_TOL))
+        if (num(p, "lo") != num(q, "lo") || num(p, "hi") != num(q, "hi") ||
+            num(p, "n") != num(q, "n") || !(fabs(num(p, "mean_nll") - num(q, "mean_nll")) <= NLL_TOL))
             return 0;
     }
     return 1;

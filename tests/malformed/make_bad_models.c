@@ -25,7 +25,7 @@ static const Dims BASE = {256, 16, 32, 2, 2, 1, 0};
 
 typedef struct {
     char name[96];
-    char dtype[16];     /* as written in the header */
+    char dtype[16]; /* as written in the header */
     int ndim;
     long long shape[2];
     long long begin, end; /* data offsets as written */
@@ -40,7 +40,7 @@ typedef struct {
 
 typedef struct {
     char key[40];
-    char value[200];    /* raw JSON */
+    char value[200]; /* raw JSON */
 } ConfigKey;
 
 typedef struct {
@@ -89,8 +89,8 @@ static void encode(float v, const char *dtype, unsigned char *out) {
     for (int i = 0; i < size; i++) out[i] = (unsigned char)(bits >> 8 * i);
 }
 
-static void add_tensor(TensorSet *s, const char *dtype, long long rows, long long cols,
-                       float base, uint32_t *rng, const char *fmt, int layer) {
+static void add_tensor(TensorSet *s, const char *dtype, long long rows, long long cols, float base,
+                       uint32_t *rng, const char *fmt, int layer) {
     Tensor *t = &s->t[s->n++];
     memset(t, 0, sizeof *t);
     snprintf(t->name, sizeof t->name, fmt, layer);
@@ -102,8 +102,7 @@ static void add_tensor(TensorSet *s, const char *dtype, long long rows, long lon
     t->nbytes = n * size;
     t->bytes = malloc(t->nbytes + 1);
     if (!t->bytes) die("out of memory for", t->name);
-    for (size_t i = 0; i < n; i++)
-        encode(base + next_value(rng), dtype, t->bytes + i * size);
+    for (size_t i = 0; i < n; i++) encode(base + next_value(rng), dtype, t->bytes + i * size);
 }
 
 static void build_tensors(TensorSet *s, const Dims *m, const char *dtype) {
@@ -114,10 +113,10 @@ static void build_tensors(TensorSet *s, const Dims *m, const char *dtype) {
     for (int i = 0; i < m->layers; i++) {
         const char *p = "model.layers.%d.";
         char f[9][96];
-        const char *sfx[9] = {"input_layernorm.weight", "self_attn.q_proj.weight",
+        const char *sfx[9] = {"input_layernorm.weight",  "self_attn.q_proj.weight",
                               "self_attn.k_proj.weight", "self_attn.v_proj.weight",
                               "self_attn.o_proj.weight", "post_attention_layernorm.weight",
-                              "mlp.gate_proj.weight", "mlp.up_proj.weight",
+                              "mlp.gate_proj.weight",    "mlp.up_proj.weight",
                               "mlp.down_proj.weight"};
         for (int k = 0; k < 9; k++) snprintf(f[k], sizeof f[k], "%s%s", p, sfx[k]);
         add_tensor(s, dtype, m->hidden, 0, 1, &rng, f[0], i);
@@ -185,12 +184,10 @@ static size_t header_json(const TensorSet *s, char *buf, size_t cap) {
     size_t n = (size_t)snprintf(buf, cap, "{\"__metadata__\":{\"format\":\"pt\"}");
     for (int i = 0; i < s->n; i++) {
         const Tensor *t = &s->t[i];
-        n += (size_t)snprintf(buf + n, cap - n,
-                              ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%lld", t->name,
+        n += (size_t)snprintf(buf + n, cap - n, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%lld", t->name,
                               t->dtype, t->shape[0]);
         if (t->ndim == 2) n += (size_t)snprintf(buf + n, cap - n, ",%lld", t->shape[1]);
-        n += (size_t)snprintf(buf + n, cap - n, "],\"data_offsets\":[%lld,%lld]}",
-                              t->begin, t->end);
+        n += (size_t)snprintf(buf + n, cap - n, "],\"data_offsets\":[%lld,%lld]}", t->begin, t->end);
     }
     n += (size_t)snprintf(buf + n, cap - n, "}");
     return n;
@@ -202,7 +199,7 @@ static void write_safetensors(const char *path, const TensorSet *s, const WriteO
     if (o->break_json) header[--n] = '\0';
     while (!o->unpadded && n % 8) header[n++] = ' ';
     if (o->unpadded && n % 4 == 0) header[n++] = ' '; /* f32 data off alignment */
-    long long data_len = 0; /* the undamaged layout's size */
+    long long data_len = 0;                           /* the undamaged layout's size */
     for (int i = 0; i < s->n; i++) data_len += (long long)s->t[i].nbytes;
     size_t total = 8 + n + (size_t)data_len;
     unsigned char *file = calloc(total, 1);
@@ -261,8 +258,7 @@ static ConfigText base_config(const Dims *m) {
     config_set_int(&c, "max_position_embeddings", 64);
     config_set(&c, "bos_token_id", "null");
     config_set(&c, "eos_token_id", "[10]");
-    config_set(&c, "swan_attn_scaling",
-               "{\"type\": \"log\", \"train_len\": 16, \"alpha\": 0.5}");
+    config_set(&c, "swan_attn_scaling", "{\"type\": \"log\", \"train_len\": 16, \"alpha\": 0.5}");
     return c;
 }
 
@@ -270,8 +266,8 @@ static void write_config(const char *dir, const ConfigText *c) {
     char text[8192];
     size_t n = (size_t)snprintf(text, sizeof text, "{\n");
     for (int i = 0; i < c->n; i++)
-        n += (size_t)snprintf(text + n, sizeof text - n, "  \"%s\": %s%s\n", c->k[i].key,
-                              c->k[i].value, i + 1 < c->n ? "," : "");
+        n += (size_t)snprintf(text + n, sizeof text - n, "  \"%s\": %s%s\n", c->k[i].key, c->k[i].value,
+                              i + 1 < c->n ? "," : "");
     snprintf(text + n, sizeof text - n, "}\n");
     write_text(path_in(dir, "config.json"), text);
 }
@@ -289,16 +285,14 @@ static const char *case_dir(const char *root, const char *name) {
         exit(1);
     }
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) die("cannot create", dir);
-    const char *files[] = {"config.json", "model.safetensors",
-                           "model.safetensors.index.json", SHARD1, SHARD2};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        remove(path_in(dir, files[i]));
+    const char *files[] = {"config.json", "model.safetensors", "model.safetensors.index.json", SHARD1,
+                           SHARD2};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) remove(path_in(dir, files[i]));
     return dir;
 }
 
 /* Writes config.json and tensors as one model.safetensors. */
-static void write_model(const char *dir, const ConfigText *c, const TensorSet *s,
-                        const WriteOpts *o) {
+static void write_model(const char *dir, const ConfigText *c, const TensorSet *s, const WriteOpts *o) {
     write_config(dir, c);
     write_safetensors(path_in(dir, "model.safetensors"), s, o);
 }
@@ -340,8 +334,8 @@ static void write_sharded(const char *dir, Case *c, const char *extra_entry) {
                      strstr(t->name, "lm_head");
         TensorSet *dst = second ? s2 : s1;
         dst->t[dst->n++] = *t;
-        n += (size_t)snprintf(map + n, sizeof map - n, "%s\n  \"%s\": \"%s\"",
-                              i ? "," : "", t->name, second ? SHARD2 : SHARD1);
+        n += (size_t)snprintf(map + n, sizeof map - n, "%s\n  \"%s\": \"%s\"", i ? "," : "", t->name,
+                              second ? SHARD2 : SHARD1);
     }
     snprintf(map + n, sizeof map - n, "%s}}\n", extra_entry ? extra_entry : "");
     layout(s1);
@@ -459,8 +453,7 @@ static void tensor_cases(const char *root) {
     case_finish(c, root, "token_out_of_vocab");
 }
 
-static void config_case(const char *root, const char *name, const char *key,
-                        const char *value) {
+static void config_case(const char *root, const char *name, const char *key, const char *value) {
     Case *c = case_start("F32");
     config_set(&c->config, key, value);
     case_finish(c, root, name);
@@ -481,8 +474,7 @@ static void config_cases(const char *root) {
     config_set(&c->config, "intermediate_size", "1000000000");
     case_finish(c, root, "cfg_absurd_sizes");
     config_case(root, "cfg_eps_zero", "rms_norm_eps", "0");
-    config_case(root, "cfg_scaling_type", "swan_attn_scaling",
-                "{\"type\": \"linear\", \"alpha\": 1}");
+    config_case(root, "cfg_scaling_type", "swan_attn_scaling", "{\"type\": \"linear\", \"alpha\": 1}");
     config_case(root, "cfg_no_rope_values", "no_rope_layers", "[1, 2]");
 
     c = case_start("F32");
@@ -524,9 +516,8 @@ static void index_cases(const char *root) {
 }
 
 static void write_document(const char *root) {
-    write_text(path_in(root, "doc.txt"),
-               "It was the best of times, it was the worst of times; a small "
-               "model reads a small document.\n");
+    write_text(path_in(root, "doc.txt"), "It was the best of times, it was the worst of times; a small "
+                                         "model reads a small document.\n");
 }
 
 int main(int argc, char **argv) {

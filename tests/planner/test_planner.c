@@ -9,8 +9,7 @@
 #include "check.h"
 
 /* kinds: one letter per layer, S/N with their usual RoPE flag, s/n unusual. */
-static SwanConfig make_cfg(const char *kinds, int d, int heads, int ffn, int vocab,
-                           long window) {
+static SwanConfig make_cfg(const char *kinds, int d, int heads, int ffn, int vocab, long window) {
     SwanConfig c;
     memset(&c, 0, sizeof c);
     c.vocab_size = vocab;
@@ -43,8 +42,7 @@ static void free_cfg(SwanConfig *c) {
 static Plan plan;
 static SwanError err;
 
-static int make(const SwanConfig *c, int nranks, long context, const char *stages,
-                int group) {
+static int make(const SwanConfig *c, int nranks, long context, const char *stages, int group) {
     PlanRequest req = {nranks, context, stages, group};
     err.msg[0] = '\0';
     return plan_make(c, &req, &plan, &err);
@@ -67,19 +65,18 @@ static void check_invariants(const SwanConfig *c, int nranks, const char *what) 
     for (int k = 0; k < plan.nstages; k++) {
         const PlanStage *st = &plan.stages[k];
         CHECK(st->layer_begin == next_layer && st->layer_end > st->layer_begin,
-              "%s: stage %d covers [%d, %d), expected start %d", what, k,
-              st->layer_begin, st->layer_end, next_layer);
+              "%s: stage %d covers [%d, %d), expected start %d", what, k, st->layer_begin,
+              st->layer_end, next_layer);
         next_layer = st->layer_end;
         CHECK(st->nranks >= 1 && (st->nranks == 1 || stage_has_global(c, k)),
               "%s: stage %d has %d ranks", what, k, st->nranks);
         for (int r = 0; r < st->nranks; r++)
-            CHECK(st->ranks[r] == next_rank++, "%s: stage %d rank %d is %d", what, k, r,
-                  st->ranks[r]);
+            CHECK(st->ranks[r] == next_rank++, "%s: stage %d rank %d is %d", what, k, r, st->ranks[r]);
     }
-    CHECK(next_layer == c->num_layers, "%s: stages end at %d of %d layers", what,
-          next_layer, c->num_layers);
-    CHECK(next_rank - 1 + plan.idle_ranks == nranks - 1, "%s: %d used + %d idle != %d",
-          what, next_rank - 1, plan.idle_ranks, nranks - 1);
+    CHECK(next_layer == c->num_layers, "%s: stages end at %d of %d layers", what, next_layer,
+          c->num_layers);
+    CHECK(next_rank - 1 + plan.idle_ranks == nranks - 1, "%s: %d used + %d idle != %d", what,
+          next_rank - 1, plan.idle_ranks, nranks - 1);
 }
 
 static void expect_error(const SwanConfig *c, int nranks, const char *stages, int group,
@@ -128,22 +125,22 @@ static void test_nope_group(void) {
     SwanConfig c = make_cfg("SSSNSSSN", 64, 4, 128, 256, 16);
     CHECK(make(&c, 5, 4096, "0-3,4-7", 2) == 0, "%s", err.msg);
     check_invariants(&c, 5, "0-3,4-7 G2");
-    CHECK(plan.stages[0].nranks == 2 && plan.stages[0].ranks[0] == 1 &&
-          plan.stages[1].nranks == 2 && plan.stages[1].ranks[0] == 3 && plan.idle_ranks == 0,
+    CHECK(plan.stages[0].nranks == 2 && plan.stages[0].ranks[0] == 1 && plan.stages[1].nranks == 2 &&
+              plan.stages[1].ranks[0] == 3 && plan.idle_ranks == 0,
           "G2 ranks: stage 0 %d from %d, stage 1 %d from %d", plan.stages[0].nranks,
           plan.stages[0].ranks[0], plan.stages[1].nranks, plan.stages[1].ranks[0]);
     /* a stage without global layers keeps one rank whatever G is */
     CHECK(make(&c, 6, 4096, "0-2,3-7", 3) == 0, "%s", err.msg);
     check_invariants(&c, 6, "0-2,3-7 G3");
-    CHECK(plan.stages[0].nranks == 1 && plan.stages[1].nranks == 3 &&
-          plan.stages[1].ranks[0] == 2 && plan.idle_ranks == 1,
+    CHECK(plan.stages[0].nranks == 1 && plan.stages[1].nranks == 3 && plan.stages[1].ranks[0] == 2 &&
+              plan.idle_ranks == 1,
           "G3: %d and %d ranks, %d idle", plan.stages[0].nranks, plan.stages[1].nranks,
           plan.idle_ranks);
-    double kv_row = 4.0 * 16 * 2 * 4;   /* KV * hd * (K and V) * f32 */
+    double kv_row = 4.0 * 16 * 2 * 4; /* KV * hd * (K and V) * f32 */
     CHECK(plan.stages[1].global_cache_bytes == 2 * ((4096 + 2) / 3) * kv_row,
           "global cache per rank %.0f", plan.stages[1].global_cache_bytes);
     CHECK(plan.stages[0].global_cache_bytes == 0 &&
-          plan.stages[0].window_cache_bytes == 3 * 16 * kv_row,
+              plan.stages[0].window_cache_bytes == 3 * 16 * kv_row,
           "stage 0 caches %.0f %.0f", plan.stages[0].global_cache_bytes,
           plan.stages[0].window_cache_bytes);
     /* free cuts with G fixed: every stage holding a global layer has G ranks */
@@ -165,8 +162,8 @@ static void test_balance_equal_layers(void) {
     CHECK(plan.idle_ranks == 0, "idle %d", plan.idle_ranks);
     /* 3 nodes: 3-3-2 is the best split of 8 (the head makes the last one lighter) */
     CHECK(make(&c, 4, 1024, NULL, 0) == 0 && plan.nstages == 3, "%s", err.msg);
-    CHECK(stage_len(0) == 3 && stage_len(1) == 3 && stage_len(2) == 2,
-          "8 on 3: %d %d %d", stage_len(0), stage_len(1), stage_len(2));
+    CHECK(stage_len(0) == 3 && stage_len(1) == 3 && stage_len(2) == 2, "8 on 3: %d %d %d", stage_len(0),
+          stage_len(1), stage_len(2));
     free_cfg(&c);
 }
 
@@ -184,8 +181,7 @@ static void test_long_context_sssn(void) {
         }
     }
     CHECK(min_window < (1 << 30) && max_global < min_window,
-          "global stages hold up to %d layers, window-only stages at least %d",
-          max_global, min_window);
+          "global stages hold up to %d layers, window-only stages at least %d", max_global, min_window);
     /* short context: attention is cheap, the cut is even again */
     CHECK(make(&c, 7, 16, NULL, 0) == 0 && plan.nstages == 6, "%s", err.msg);
     for (int k = 0; k < plan.nstages; k++)
@@ -198,7 +194,7 @@ static void test_two_ranks(void) {
     CHECK(make(&c, 2, 100000, NULL, 0) == 0, "%s", err.msg);
     check_invariants(&c, 2, "2 ranks");
     CHECK(plan.nstages == 1 && stage_len(0) == 8 && plan.stages[0].nranks == 1 &&
-          plan.stages[0].ranks[0] == 1 && plan.idle_ranks == 0,
+              plan.stages[0].ranks[0] == 1 && plan.idle_ranks == 0,
           "2 ranks: %d stages, %d ranks", plan.nstages, plan.stages[0].nranks);
     free_cfg(&c);
 }
@@ -247,14 +243,13 @@ static void test_weight_bytes(void) {
           plan.stages[1].weight_bytes);
     c.tie_word_embeddings = 1;
     CHECK(make(&c, 3, 1024, "0-1,2-3", 0) == 0 &&
-          plan.stages[1].weight_bytes == 2 * layer + 4 * 64 + emb,
+              plan.stages[1].weight_bytes == 2 * layer + 4 * 64 + emb,
           "tied head on a later stage still needs the embedding");
-    CHECK(make(&c, 2, 1024, NULL, 0) == 0 &&
-          plan.stages[0].weight_bytes == 4 * layer + 4 * 64 + emb,
+    CHECK(make(&c, 2, 1024, NULL, 0) == 0 && plan.stages[0].weight_bytes == 4 * layer + 4 * 64 + emb,
           "tied single stage counts the embedding once: %.0f", plan.stages[0].weight_bytes);
     /* the window cache never outgrows the context */
     CHECK(make(&c, 2, 10, NULL, 0) == 0 &&
-          plan.stages[0].window_cache_bytes == 3 * 10 * 4.0 * 16 * 2 * 4,
+              plan.stages[0].window_cache_bytes == 3 * 10 * 4.0 * 16 * 2 * 4,
           "window cache at context 10: %.0f", plan.stages[0].window_cache_bytes);
     free_cfg(&c);
 }
@@ -270,8 +265,7 @@ static void test_print(void) {
     CHECK(strstr(buf, "sSSn") && strstr(buf, "SSSN"), "kinds missing:\n%s", buf);
     CHECK(strstr(buf, "0-3") && strstr(buf, "4-7"), "layer spans missing:\n%s", buf);
     /* the spare rank joins the last stage, which pays the LM head */
-    CHECK(strstr(buf, "bottleneck: stage 0") && strstr(buf, "idle ranks: 0") &&
-          strstr(buf, "2-3 "), 
+    CHECK(strstr(buf, "bottleneck: stage 0") && strstr(buf, "idle ranks: 0") && strstr(buf, "2-3 "),
           "summary missing:\n%s", buf);
     free(buf);
     free_cfg(&c);

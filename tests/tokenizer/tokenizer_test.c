@@ -136,7 +136,8 @@ static void check_pretokens(const Tokenizer *t, const unsigned char *text, size_
         if (i >= k || lens[i] != (size_t)it->valuedouble) break;
         i++;
     }
-    CHECK(k == nwant && i == k, "%s: %zu pre-tokens, reference %zu; first difference at %zu", what, k, nwant, i);
+    CHECK(k == nwant && i == k, "%s: %zu pre-tokens, reference %zu; first difference at %zu", what, k,
+          nwant, i);
     free(lens);
 }
 
@@ -229,13 +230,15 @@ static void test_sweep(const char *dir, Tokenizer *const *toks) {
         size_t *lens = NULL;
         SwanError err;
         tokenizer_encode(t, text, n, &ids, &k, &err);
-        CHECK(k == count && fnv_ids(ids, k) == fnv, "%s sweep block U+%04X: %zu ids (reference %zu) or checksum differs",
-              style, base, k, count);
+        CHECK(k == count && fnv_ids(ids, k) == fnv,
+              "%s sweep block U+%04X: %zu ids (reference %zu) or checksum differs", style, base, k,
+              count);
         check_decode(t, ids, k, text, n, "sweep");
         tokenizer_pretokenize(t, text, n, &lens, &np, &err);
         for (size_t i = 0; i < np; i++) ids[i] = (int)lens[i]; /* np <= k: a pre-token has >= 1 token */
         CHECK(np == npre && np <= k && fnv_ids(ids, np) == fnv_pre,
-              "%s sweep block U+%04X: %zu pre-tokens (reference %zu) or their lengths differ", style, base, np, npre);
+              "%s sweep block U+%04X: %zu pre-tokens (reference %zu) or their lengths differ", style,
+              base, np, npre);
         free(lens);
         free(ids);
         blocks++;
@@ -259,7 +262,8 @@ static uint64_t rng(void) {
  * added-token fragments so that near-valid text is common. (Not the tokens
  * with lstrip/rstrip: they swallow whitespace by design, as in HF.) */
 static size_t junk(unsigned char *buf, size_t max) {
-    static const char *frag[] = {"<|endoftext|>", "<|begin_of_text|>", "Mrs.", "Mr.", " ", "\r\n", "'s", "\xe2\x82", "\xf0\x9f\x98"};
+    static const char *frag[] = {"<|endoftext|>", "<|begin_of_text|>", "Mrs.", "Mr.", " ", "\r\n", "'s",
+                                 "\xe2\x82",      "\xf0\x9f\x98"};
     size_t n = rng() % max, i = 0;
     int mode = (int)(rng() % 3);
     while (i < n) {
@@ -293,7 +297,8 @@ static int encode_one(const Tokenizer *t, const char *text, size_t n, int **ids,
 
 /* The documented rule: an invalid byte is its own pre-token, so the text
  * around it encodes as if it were separate texts. */
-static void check_invalid_split(const Tokenizer *t, const char *left, const char *bad, const char *right) {
+static void check_invalid_split(const Tokenizer *t, const char *left, const char *bad,
+                                const char *right) {
     char whole[256];
     int *a = NULL, *c = NULL, *w = NULL;
     size_t na = 0, nc = 0, nw = 0;
@@ -309,16 +314,19 @@ static void check_invalid_split(const Tokenizer *t, const char *left, const char
         const unsigned char *bytes;
         size_t len;
         CHECK(tokenizer_token_bytes(t, w[na + i], &bytes, &len) == 0 && len == 1 &&
-                  bytes[0] == (unsigned char)bad[i], "invalid byte 0x%02x is not its byte token", (unsigned char)bad[i]);
+                  bytes[0] == (unsigned char)bad[i],
+              "invalid byte 0x%02x is not its byte token", (unsigned char)bad[i]);
     }
-    CHECK(nw == na + lb + nc && !memcmp(w, a, na * sizeof *w) && !memcmp(w + na + lb, c, nc * sizeof *w),
+    CHECK(nw == na + lb + nc && !memcmp(w, a, na * sizeof *w) &&
+              !memcmp(w + na + lb, c, nc * sizeof *w),
           "invalid byte split: the text around it changed");
     free(a), free(c), free(w);
 }
 
 static void test_invalid_utf8(Tokenizer *const *toks) {
-    static const char *const bad[] = {"\xff", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82",
-                                      "\x80", "\xf0\x9f\x98", "\xc1\xbf", "\xf5", "\xfe\xfe"};
+    static const char *const bad[] = {"\xff",     "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                      "\xe2\x82", "\x80",     "\xf0\x9f\x98", "\xc1\xbf",
+                                      "\xf5",     "\xfe\xfe"};
     static const char *const left[] = {"Hello", "it", "  ", "12", "\r\n"};
     static const char *const right[] = {"s world", " x", "'s", "  \n", "345"};
     for (int s = 0; s < 2; s++)
@@ -356,16 +364,19 @@ static void test_bytes(void) {
 
 static void test_api(Tokenizer *const *toks) {
     for (int s = 0; s < 2; s++)
-        CHECK(tokenizer_vocab_size(toks[s]) == 4096, "%s: vocab size %d", STYLES[s], tokenizer_vocab_size(toks[s]));
+        CHECK(tokenizer_vocab_size(toks[s]) == 4096, "%s: vocab size %d", STYLES[s],
+              tokenizer_vocab_size(toks[s]));
     int *ids = NULL;
     size_t n = 0;
     const unsigned char *b;
     size_t len;
     encode_one(toks[0], "x<|endoftext|>", 14, &ids, &n);
     CHECK(n == 2 && tokenizer_token_bytes(toks[0], ids[1], &b, &len) == 0 && len == 13 &&
-              !memcmp(b, "<|endoftext|>", 13), "special token bytes");
+              !memcmp(b, "<|endoftext|>", 13),
+          "special token bytes");
     free(ids);
-    CHECK(tokenizer_token_bytes(toks[0], -1, &b, &len) != 0 && tokenizer_token_bytes(toks[0], 4096, &b, &len) != 0,
+    CHECK(tokenizer_token_bytes(toks[0], -1, &b, &len) != 0 &&
+              tokenizer_token_bytes(toks[0], 4096, &b, &len) != 0,
           "token_bytes of unknown ids must fail");
     /* Streaming: the token bytes of an encoding concatenate to the text. */
     const char *text = "Streaming \xe6\x97\xa5\xe6\x9c\xac\xf0\x9f\x98\x80 text";
@@ -397,8 +408,8 @@ static void check_load_error(const char *scratch, cJSON *root, const char *name,
     Tokenizer *t = NULL;
     SwanError err = {{0}};
     int rc = tokenizer_load(path, &t, &err);
-    CHECK(rc != 0 && strstr(err.msg, path) && strstr(err.msg, want), "%s: load gave rc %d, message '%s'",
-          name, rc, err.msg);
+    CHECK(rc != 0 && strstr(err.msg, path) && strstr(err.msg, want),
+          "%s: load gave rc %d, message '%s'", name, rc, err.msg);
     tokenizer_free(rc == 0 ? t : NULL);
 }
 
@@ -407,7 +418,8 @@ static void mutate(cJSON *root, const char *json_path, const char *value_json) {
     char buf[256], *key, *save = NULL;
     snprintf(buf, sizeof buf, "%s", json_path);
     key = strtok_r(buf, ".", &save);
-    for (char *next; (next = strtok_r(NULL, ".", &save)); key = next) parent = cJSON_GetObjectItem(parent, key);
+    for (char *next; (next = strtok_r(NULL, ".", &save)); key = next)
+        parent = cJSON_GetObjectItem(parent, key);
     cJSON_ReplaceItemInObject(parent, key, cJSON_Parse(value_json));
 }
 
@@ -416,23 +428,31 @@ static void test_load_errors(const char *dir, const char *scratch) {
     size_t len;
     snprintf(path, sizeof path, "%s/gpt2style/tokenizer.json", dir);
     char *text = (char *)read_all(path, &len);
-    static const struct { const char *name, *key, *value, *want; } cases[] = {
+    static const struct {
+        const char *name, *key, *value, *want;
+    } cases[] = {
         {"wordpiece", "model.type", "\"WordPiece\"", "WordPiece"},
         {"lowercase", "normalizer", "{\"type\":\"Lowercase\"}", "normalizer 'Lowercase'"},
         {"nfc", "normalizer", "{\"type\":\"NFC\"}", "normalizer 'NFC'"},
         {"metaspace", "pre_tokenizer", "{\"type\":\"Metaspace\"}", "Metaspace"},
-        {"regex", "pre_tokenizer", "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":"
-                                   "{\"Regex\":\"\\\\w+\"},\"behavior\":\"Isolated\",\"invert\":false},"
-                                   "{\"type\":\"ByteLevel\",\"use_regex\":false}]}", "\\w+"},
-        {"removed", "pre_tokenizer", "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":"
-                                     "{\"Regex\":\"\\\\s+\"},\"behavior\":\"Removed\",\"invert\":false},"
-                                     "{\"type\":\"ByteLevel\",\"use_regex\":false}]}", "Isolated"},
+        {"regex", "pre_tokenizer",
+         "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":"
+         "{\"Regex\":\"\\\\w+\"},\"behavior\":\"Isolated\",\"invert\":false},"
+         "{\"type\":\"ByteLevel\",\"use_regex\":false}]}",
+         "\\w+"},
+        {"removed", "pre_tokenizer",
+         "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":"
+         "{\"Regex\":\"\\\\s+\"},\"behavior\":\"Removed\",\"invert\":false},"
+         "{\"type\":\"ByteLevel\",\"use_regex\":false}]}",
+         "Isolated"},
         {"decoder", "decoder", "{\"type\":\"WordPiece\"}", "decoder 'WordPiece'"},
         {"suffix", "model.end_of_word_suffix", "\"</w>\"", "end_of_word_suffix"},
         {"no_bytes", "model.vocab", "{\"a\":0,\"b\":1}", "byte 0x00"},
         {"merge", "model.merges", "[\"a zzz\"]", "zzz"},
-        {"single_word", "added_tokens", "[{\"id\":4093,\"content\":\"<x>\",\"single_word\":true}]", "single_word"},
-        {"huge_id", "added_tokens", "[{\"id\":2000000000,\"content\":\"<x>\"}]", "whole number in [0, 16777216)"},
+        {"single_word", "added_tokens", "[{\"id\":4093,\"content\":\"<x>\",\"single_word\":true}]",
+         "single_word"},
+        {"huge_id", "added_tokens", "[{\"id\":2000000000,\"content\":\"<x>\"}]",
+         "whole number in [0, 16777216)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cJSON *root = text ? cJSON_Parse(text) : NULL;
@@ -461,7 +481,8 @@ static void test_load_errors(const char *dir, const char *scratch) {
                  tokenizer_encode(t, sample, sizeof sample - 1, &ids, &n, &err) == 0 &&
                  tokenizer_decode(t, ids, n, &back, &blen, &err) == 0;
         CHECK(ok && n > 3 && blen == sizeof sample - 1 && !memcmp(back, sample, blen),
-              "no added tokens: %zu ids, round trip %s (%s)", n, ok ? "ran" : "failed", ok ? "" : err.msg);
+              "no added tokens: %zu ids, round trip %s (%s)", n, ok ? "ran" : "failed",
+              ok ? "" : err.msg);
         free(ids);
         free(back);
         tokenizer_free(t);
@@ -488,9 +509,10 @@ static void check_book(const Tokenizer *t, const char *dir, const char *style, c
     int rc = tokenizer_encode(t, text, n, &ids, &k, &err);
     double secs = now() - t0;
     CHECK(rc == 0, "%s %s: %s", style, book, err.msg);
-    CHECK(k == count && fnv_ids(ids, k) == fnv, "%s %s: %zu ids (reference %zu), checksum %s", style, book, k,
-          count, fnv_ids(ids, k) == fnv ? "equal" : "differs");
-    printf("%-12s %-12s %8zu bytes %7zu tokens %.3f s (%.1f MB/s)\n", style, book, n, k, secs, n / secs / 1e6);
+    CHECK(k == count && fnv_ids(ids, k) == fnv, "%s %s: %zu ids (reference %zu), checksum %s", style,
+          book, k, count, fnv_ids(ids, k) == fnv ? "equal" : "differs");
+    printf("%-12s %-12s %8zu bytes %7zu tokens %.3f s (%.1f MB/s)\n", style, book, n, k, secs,
+           n / secs / 1e6);
     /* Book-length text must stay fast (about 0.06 s for War and Peace): a
      * quadratic slip in the regexes or merges shows here. */
     CHECK(secs < 10.0, "%s %s: encoding took %.1f s", style, book, secs);
@@ -502,7 +524,8 @@ static void check_book(const Tokenizer *t, const char *dir, const char *style, c
     if (raw) { /* full ids committed: say where they differ */
         int *want = malloc(len + sizeof(int));
         for (size_t i = 0; i < len / 4; i++)
-            want[i] = (int)(raw[4 * i] | raw[4 * i + 1] << 8 | raw[4 * i + 2] << 16 | (uint32_t)raw[4 * i + 3] << 24);
+            want[i] = (int)(raw[4 * i] | raw[4 * i + 1] << 8 | raw[4 * i + 2] << 16 |
+                            (uint32_t)raw[4 * i + 3] << 24);
         check_ids(ids, k, want, len / 4, book);
         free(want);
         free(raw);
@@ -532,7 +555,8 @@ static int test_books(const char *dir, const char *books, Tokenizer *const *toks
         unsigned char *text = read_all(path, &n);
         CHECK(text && n == bytes && fnv_bytes(text, n) == bfnv,
               "%s: missing, or not the copy the fixtures were made from", path);
-        if (text && n == bytes) check_book(toks[strcmp(style, "gpt2style") ? 1 : 0], dir, style, book, text, n, count, fnv);
+        if (text && n == bytes)
+            check_book(toks[strcmp(style, "gpt2style") ? 1 : 0], dir, style, book, text, n, count, fnv);
         free(text);
     }
     free(lines);

@@ -32,7 +32,8 @@ static void check_failure(const char *path, size_t max, const char *problem) {
     CHECK(rc == -1, "%s: rc %d, expected -1", path, rc);
     CHECK(strstr(err.msg, path) && strstr(err.msg, problem), "%s: message '%s' lacks '%s'", path,
           err.msg, problem);
-    CHECK(!strcmp((const char *)buf, "untouched") && len == 12345, "%s: outputs changed on failure", path);
+    CHECK(!strcmp((const char *)buf, "untouched") && len == 12345, "%s: outputs changed on failure",
+          path);
 }
 
 static void test_normal(void) {

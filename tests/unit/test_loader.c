@@ -82,13 +82,11 @@ static size_t write_safetensors(const char *rel, const TestTensor *ts, int n, in
     size_t at = 0;
     for (int i = 0; i < n; i++) {
         len += (size_t)snprintf(header + len, sizeof header - len,
-                                ",\"%s\":{\"dtype\":\"%s\",\"shape\":[", ts[i].name,
-                                ts[i].dtype);
+                                ",\"%s\":{\"dtype\":\"%s\",\"shape\":[", ts[i].name, ts[i].dtype);
         for (int d = 0; d < ts[i].ndim; d++)
-            len += (size_t)snprintf(header + len, sizeof header - len, "%s%lld",
-                                    d ? "," : "", (long long)ts[i].shape[d]);
-        len += (size_t)snprintf(header + len, sizeof header - len,
-                                "],\"data_offsets\":[%zu,%zu]}", at,
+            len += (size_t)snprintf(header + len, sizeof header - len, "%s%lld", d ? "," : "",
+                                    (long long)ts[i].shape[d]);
+        len += (size_t)snprintf(header + len, sizeof header - len, "],\"data_offsets\":[%zu,%zu]}", at,
                                 at + tensor_bytes(&ts[i]));
         at += tensor_bytes(&ts[i]);
     }
@@ -129,8 +127,9 @@ static void convert(StDtype dtype, const void *data, float *out, size_t n) {
 static void test_f16(void) {
     const uint16_t half[] = {0x3c00, 0xc000, 0x7bff, 0x0001, 0x03ff, 0x0400,
                              0x3555, 0x8000, 0x7c00, 0xfc00, 0x7e00, 0x0000};
-    const float want[] = {1.0f, -2.0f, 65504.0f, 0x1p-24f, 1023 * 0x1p-24f, 0x1p-14f,
-                          0.333251953125f, -0.0f, INFINITY, -INFINITY, NAN, 0.0f};
+    const float want[] = {
+        1.0f,     -2.0f,     65504.0f, 0x1p-24f, 1023 * 0x1p-24f, 0x1p-14f, 0.333251953125f, -0.0f,
+        INFINITY, -INFINITY, NAN,      0.0f};
     unsigned char bytes[sizeof half + 1];
     for (size_t i = 0; i < 12; i++) { /* little-endian, one byte off alignment */
         bytes[1 + 2 * i] = (unsigned char)(half[i] & 0xff);
@@ -147,8 +146,7 @@ static void test_f16(void) {
 
 static void test_bf16(void) {
     const uint16_t bf[] = {0x3f80, 0x4049, 0xc2f7, 0x0001, 0x7f80, 0xff80, 0x7fc0, 0x8000};
-    const float want[] = {1.0f, 3.140625f, -123.5f, 0x1p-133f, INFINITY, -INFINITY,
-                          NAN, -0.0f};
+    const float want[] = {1.0f, 3.140625f, -123.5f, 0x1p-133f, INFINITY, -INFINITY, NAN, -0.0f};
     unsigned char bytes[2 * 8];
     for (int i = 0; i < 8; i++) {
         bytes[2 * i] = (unsigned char)(bf[i] & 0xff);
@@ -174,9 +172,9 @@ static void test_f32_unaligned(void) {
 
 /* ---- config.json ---------------------------------------------------------- */
 
-#define REQUIRED_KEYS                                                          \
-    "\"vocab_size\": 8, \"hidden_size\": 4, \"intermediate_size\": 6, "         \
-    "\"num_hidden_layers\": 2, \"num_attention_heads\": 2, "                    \
+#define REQUIRED_KEYS                                                   \
+    "\"vocab_size\": 8, \"hidden_size\": 4, \"intermediate_size\": 6, " \
+    "\"num_hidden_layers\": 2, \"num_attention_heads\": 2, "            \
     "\"max_position_embeddings\": 16"
 
 static int load_config_text(const char *text, SwanConfig *cfg, SwanError *err) {
@@ -221,8 +219,7 @@ static void test_config_full(void) {
     if (rc) return;
     CHECK(cfg.head_dim == 6 && cfg.num_kv_heads == 1, "explicit head_dim and kv");
     CHECK(cfg.sliding_window == 1073741824L, "large window %ld", cfg.sliding_window);
-    CHECK(cfg.layer_kind[0] == LAYER_WINDOW && cfg.layer_kind[1] == LAYER_GLOBAL,
-          "layer kinds");
+    CHECK(cfg.layer_kind[0] == LAYER_WINDOW && cfg.layer_kind[1] == LAYER_GLOBAL, "layer kinds");
     CHECK(cfg.layer_rope[0] && cfg.layer_rope[1], "no_rope_layers overrides default");
     CHECK(cfg.tie_word_embeddings == 1 && cfg.bos_token_id == 1 && cfg.eos_token_id == 2,
           "tie and token ids (first eos of a list)");
@@ -243,12 +240,13 @@ static void test_config_errors(void) {
         {"{\"vocab_size\": 8}", "hidden_size missing"},
         {"{\"vocab_size\": 8, \"hidden_size\": 5, \"intermediate_size\": 6, "
          "\"num_hidden_layers\": 2, \"num_attention_heads\": 2, "
-         "\"max_position_embeddings\": 16}", "hidden_size (5) is not a multiple"},
+         "\"max_position_embeddings\": 16}",
+         "hidden_size (5) is not a multiple"},
         {"{" REQUIRED_KEYS ", \"layer_types\": [\"sliding_attention\", "
-         "\"full_attention\"]}", "sliding_window missing"},
+         "\"full_attention\"]}",
+         "sliding_window missing"},
         {"{" REQUIRED_KEYS ", \"sliding_window\": -3}", "sliding_window (-3) must be >= 1"},
-        {"{" REQUIRED_KEYS ", \"layer_types\": [\"full_attention\"]}",
-         "layer_types has 1 entries"},
+        {"{" REQUIRED_KEYS ", \"layer_types\": [\"full_attention\"]}", "layer_types has 1 entries"},
         {"{" REQUIRED_KEYS ", \"no_rope_layers\": [1, 0, 1]}", "no_rope_layers has 3"},
         {"{" REQUIRED_KEYS ", \"no_rope_layers\": [1, 0], \"head_dim\": 3}",
          "head_dim (3) must be even"},
@@ -259,8 +257,7 @@ static void test_config_errors(void) {
          "alpha (-1) must be >= 0"},
         {"{" REQUIRED_KEYS ", \"swan_attn_scaling\": {\"type\": \"log\", \"train_len\": 0}}",
          "train_len (0) must be >= 1"},
-        {"{" REQUIRED_KEYS ", \"swan_attn_scaling\": {\"type\": \"yarn\"}}",
-         "swan_attn_scaling.type"},
+        {"{" REQUIRED_KEYS ", \"swan_attn_scaling\": {\"type\": \"yarn\"}}", "swan_attn_scaling.type"},
         {"{\"vocab_size\": 2.5}", "vocab_size must be an integer"},
         {"{\"vocab_size\": 4294967296}", "vocab_size (4294967296) is too large"},
         {"{" REQUIRED_KEYS ", \"vocab_size\": 9}", "vocab_size appears twice"},
@@ -271,7 +268,8 @@ static void test_config_errors(void) {
         {"{" REQUIRED_KEYS ", \"rope_scaling\": {\"type\": \"linear\"}}", "rope_scaling"},
         {"{\"vocab_size\": 2000000000, \"hidden_size\": 2000000000, "
          "\"intermediate_size\": 1, \"num_hidden_layers\": 1, \"num_attention_heads\": 1,"
-         "\"max_position_embeddings\": 1}", "absurd"},
+         "\"max_position_embeddings\": 1}",
+         "absurd"},
         {"{" REQUIRED_KEYS "} trailing", "invalid JSON"},
         {"[1, 2]", "not a JSON object"},
         {"", "invalid JSON"},
@@ -315,15 +313,13 @@ static void tiny_add(TinyModel *m, const char *name, int64_t rows, int64_t cols)
 }
 
 static void tiny_build(TinyModel *m, int with_lm_head) {
-    const char *sfx[N_PER_LAYER] = {"input_layernorm.weight", "self_attn.q_proj.weight",
+    const char *sfx[N_PER_LAYER] = {"input_layernorm.weight",  "self_attn.q_proj.weight",
                                     "self_attn.k_proj.weight", "self_attn.v_proj.weight",
-                                    "self_attn.o_proj.weight",
-                                    "post_attention_layernorm.weight",
-                                    "mlp.gate_proj.weight", "mlp.up_proj.weight",
+                                    "self_attn.o_proj.weight", "post_attention_layernorm.weight",
+                                    "mlp.gate_proj.weight",    "mlp.up_proj.weight",
                                     "mlp.down_proj.weight"};
-    const int64_t shape[N_PER_LAYER][2] = {{D, 0},  {2 * HD, D}, {HD, D},
-                                           {HD, D}, {D, 2 * HD}, {D, 0},
-                                           {FF, D}, {FF, D},     {D, FF}};
+    const int64_t shape[N_PER_LAYER][2] = {{D, 0}, {2 * HD, D}, {HD, D}, {HD, D}, {D, 2 * HD},
+                                           {D, 0}, {FF, D},     {FF, D}, {D, FF}};
     m->n = 0;
     tiny_add(m, "model.embed_tokens.weight", V, D);
     for (int layer = 0; layer < 2; layer++)
@@ -352,9 +348,8 @@ static void tiny_write_sharded(const char *dir, TinyModel *m, size_t size[2]) {
     size[1] = write_safetensors(rel, m->t + split, m->n - split, 0);
     size_t len = (size_t)snprintf(index, sizeof index, "{\"weight_map\": {");
     for (int i = 0; i < m->n; i++)
-        len += (size_t)snprintf(index + len, sizeof index - len, "%s\"%s\": \"%s\"",
-                                i ? ", " : "", m->names[i],
-                                i < split ? "model-1.safetensors" : "model-2.safetensors");
+        len += (size_t)snprintf(index + len, sizeof index - len, "%s\"%s\": \"%s\"", i ? ", " : "",
+                                m->names[i], i < split ? "model-1.safetensors" : "model-2.safetensors");
     snprintf(index + len, sizeof index - len, "}}");
     snprintf(rel, sizeof rel, "%s/model.safetensors.index.json", dir);
     write_text(rel, index);
@@ -379,8 +374,8 @@ static void test_sharded_lazy(void) {
     const StTensor *t;
     rc = st_get(st, "model.layers.1.mlp.up_proj.weight", &t, &err);
     CHECK(rc == 0, "get from shard 2: %s", err.msg);
-    CHECK(st_mapped_bytes(st) == size[1], "only shard 2 mapped: %zu of %zu",
-          st_mapped_bytes(st), size[1]);
+    CHECK(st_mapped_bytes(st) == size[1], "only shard 2 mapped: %zu of %zu", st_mapped_bytes(st),
+          size[1]);
     if (rc == 0) {
         float got[FF * D];
         st_to_f32(t, got, FF * D);
@@ -435,14 +430,12 @@ static void test_layer_range(void) {
         /* q rows, then k rows, then v rows of layer 1 (tensors 11, 12, 13). */
         const LayerWeights *lw = &w.layers[0];
         CHECK(lw->wqkv[0] == 1100 && lw->wqkv[15] == 1115, "q block first");
-        CHECK(lw->wqkv[16] == 1200 && lw->wqkv[24] == 1300 && lw->wqkv[31] == 1307,
-              "then k, then v");
+        CHECK(lw->wqkv[16] == 1200 && lw->wqkv[24] == 1300 && lw->wqkv[31] == 1307, "then k, then v");
         CHECK(lw->w_gate_up[0] == 1600 && lw->w_gate_up[24] == 1700, "gate then up");
         CHECK(lw->w_down[23] == 1823 && lw->attn_norm[3] == 1003, "down and norm");
         CHECK(w.embed == NULL && w.lm_head && w.lm_head[0] == 2000 && w.final_norm[0] == 1900,
               "untied head from lm_head.weight");
-        size_t want = 4 * (size_t)(D + 4 * HD * D + D * 2 * HD + D + 2 * FF * D + D * FF +
-                                   D + V * D);
+        size_t want = 4 * (size_t)(D + 4 * HD * D + D * 2 * HD + D + 2 * FF * D + D * FF + D + V * D);
         CHECK(w.bytes == want, "bytes %zu, want %zu", w.bytes, want);
         weights_free(&w);
     }
@@ -486,8 +479,8 @@ static void test_weight_errors(void) {
     TinyModel *m = calloc(1, sizeof *m);
     make_dir("bad");
     tiny_build(m, 1);
-    m->t[3].dtype = "I32";                /* layer 0 k_proj */
-    m->t[12].shape[0] = D;                /* layer 1 k_proj: [4, 2] instead of [2, 4] */
+    m->t[3].dtype = "I32"; /* layer 0 k_proj */
+    m->t[12].shape[0] = D; /* layer 1 k_proj: [4, 2] instead of [2, 4] */
     m->t[12].shape[1] = HD;
     write_safetensors("bad/model.safetensors", m->t, m->n, 1);
     SwanConfig cfg;
@@ -520,9 +513,11 @@ static void test_header_errors(void) {
         int n;
         const char *want;
     } cases[] = {
-        {{{"a", "F32", 4, 9, {1, 1, 1, 1, 1, 1, 1, 1, 1}, zeros}}, 1,
+        {{{"a", "F32", 4, 9, {1, 1, 1, 1, 1, 1, 1, 1, 1}, zeros}},
+         1,
          "shape must be a list of at most 8"},
-        {{{"a", "F32", 4, 1, {2, 0}, zeros}, {"a", "F32", 4, 1, {2, 0}, zeros}}, 2,
+        {{{"a", "F32", 4, 1, {2, 0}, zeros}, {"a", "F32", 4, 1, {2, 0}, zeros}},
+         2,
          "duplicate tensor a"},
         {{{"a", "BOOL", 1, 1, {4, 0}, zeros}, {"e", "F32", 4, 1, {0, 0}, zeros}}, 2, NULL},
     };
@@ -536,11 +531,10 @@ static void test_header_errors(void) {
         SwanError err = {""};
         int rc = st_open_dir(dir, &st, &err);
         if (cases[i].want)
-            CHECK(rc == -1 && strstr(err.msg, cases[i].want), "header case %zu: %s", i,
-                  err.msg);
+            CHECK(rc == -1 && strstr(err.msg, cases[i].want), "header case %zu: %s", i, err.msg);
         else
-            CHECK(rc == 0 && st_has(st, "a") && st_has(st, "e"),
-                  "BOOL and empty tensors are valid: %s", err.msg);
+            CHECK(rc == 0 && st_has(st, "a") && st_has(st, "e"), "BOOL and empty tensors are valid: %s",
+                  err.msg);
         st_close(st);
     }
 }
@@ -548,21 +542,21 @@ static void test_header_errors(void) {
 static void test_raw_headers(void) {
     static const struct {
         const char *header;
-        size_t len; /* 0: strlen */
+        size_t len;       /* 0: strlen */
         const char *want; /* NULL: valid */
     } cases[] = {
         {"{\"a\":{\"dtype\":\"BOOL\",\"shape\":[4],\"data_offsets\":[0,4]},"
          "\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[2,2]},"
-         "\"f\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[4,6]}}  ", 0, NULL},
-        {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}xyz", 0,
-         "invalid JSON"},
-        {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}\0\0\0", 56,
-         "invalid JSON"},
+         "\"f\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[4,6]}}  ",
+         0, NULL},
+        {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}xyz", 0, "invalid JSON"},
+        {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}\0\0\0", 56, "invalid JSON"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", 0, "outside"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 0,
          "shape[0] must be a non-negative integer"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],"
-         "\"data_offsets\":[0,4]}}", 0, "shape overflows"},
+         "\"data_offsets\":[0,4]}}",
+         0, "shape overflows"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 0, "data_offsets must be"},
         {"{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 0, "dtype missing"},
         {"{\"a\":5}", 0, "entry is not an object"},
@@ -580,12 +574,10 @@ static void test_raw_headers(void) {
         SwanError err = {""};
         int rc = st_open_dir(dir, &st, &err);
         if (cases[i].want)
-            CHECK(rc == -1 && strstr(err.msg, cases[i].want) &&
-                      strstr(err.msg, "/model.safetensors: "),
+            CHECK(rc == -1 && strstr(err.msg, cases[i].want) && strstr(err.msg, "/model.safetensors: "),
                   "raw case %zu: %s", i, err.msg);
         else
-            CHECK(rc == 0 && st_has(st, "e") && st_has(st, "f"), "raw case %zu: %s", i,
-                  err.msg);
+            CHECK(rc == 0 && st_has(st, "e") && st_has(st, "f"), "raw case %zu: %s", i, err.msg);
         st_close(st);
     }
 }

@@ -25,8 +25,8 @@ int main(void) {
     static const int counts[] = {1, 2, 4, 3, 1, 8, 2};
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
         int workers = parallel_set_workers(counts[c]);
-        CHECK(workers == counts[c] && parallel_workers() == workers, "pool of %d workers: got %d", counts[c],
-              workers);
+        CHECK(workers == counts[c] && parallel_workers() == workers, "pool of %d workers: got %d",
+              counts[c], workers);
         int wrong = 0;
         for (int rep = 0; rep < 200; rep++) {
             int items = (rep * 37) % MAX_ITEMS; /* 0, 1 and fewer items than workers included */
@@ -38,7 +38,8 @@ int main(void) {
                 if (atomic_load(&j.runs[i]) != (i < items)) wrong++;
             if (atomic_load(&j.bad_worker)) wrong++;
         }
-        CHECK(wrong == 0, "%d workers: %d items ran other than once (or on a bad worker)", workers, wrong);
+        CHECK(wrong == 0, "%d workers: %d items ran other than once (or on a bad worker)", workers,
+              wrong);
     }
     return check_summary();
 }
