@@ -1,152 +1,187 @@
-/* swan bench prefill: throughput of the single-process engine on a random
- * model, beside the GEMM throughput of the same BLAS in the same run, so the
- * figure says how close the engine comes to the machine's matmul speed. */
+/* swan bench prefill|decode: the single-process engine's throughput on a
+ * MODEL_DIR or on a random model of a given shape, beside what the machine
+ * can do in the same run (sgemm GFLOP/s for prefill, memory read bandwidth
+ * for decode), so each figure says how close the engine comes to its bound.
+ * swan bench make-model DIR writes such a random model. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
-#include <cJSON.h>
-#include <sys/stat.h>
-
+#include "bench_model.h"
 #include "chunks.h"
 #include "cli.h"
 #include "commands.h"
 #include "kernels.h"
-#include "model_paths.h"
+#include "matrix.h"
+#include "model.h"
+#include "parallel.h"
 
 typedef struct {
-    long dim, layers, heads, kv_heads, ffn, vocab, window, chunk, tokens, threads, repeat;
+    const char *mode, *model_dir, *out_dir;
+    BenchModelShape shape;
+    long chunk, tokens, prompt, threads, repeat;
+    int json;
 } BenchOptions;
 
 static const char bench_usage[] =
-    "usage: swan bench prefill [options]   (random model, about 100M parameters by default)\n"
-    "       swan bench make-model DIR [options]   (writes that random model as a MODEL_DIR)\n"
-    "  --dim D (768) --layers N (12) --heads H (12) --kv-heads KV (12) --ffn I (2304)\n"
-    "  --vocab V (8192) --window W (256; layers follow the pattern SSSN)\n"
-    "  --chunk C (512) --tokens N (2048) --threads T (library default) --repeat R (3)\n";
+    "usage: swan bench prefill [-m MODEL_DIR] [options]   prompt processing (scoring) speed\n"
+    "       swan bench decode  [-m MODEL_DIR] [options]   one token at a time (generation)\n"
+    "       swan bench make-model DIR [shape options]     writes a random model as a MODEL_DIR\n"
+    "without -m a random model of the shape below is written to a temporary directory:\n"
+    "  --dim D (768) --layers N (12) --heads H (12) --kv-heads KV (4) --ffn I (2048)\n"
+    "  --vocab V (256) --window W (512; layers follow the pattern SSSN) --dtype f32|bf16 (f32)\n"
+    "  --tokens N     prefill: document length (2048); decode: tokens generated (128)\n"
+    "  --prompt P     decode: tokens before the first generated one (512)\n"
+    "  --chunk C (512) --threads T (library default) --repeat R (3) --json\n";
 
-static int parse_bench_options(int argc, char **argv, BenchOptions *o) {
-    *o = (BenchOptions){768, 12, 12, 12, 2304, 8192, 256, 512, 2048, 0, 3};
+static int parse_number(BenchOptions *o, const char *a, const char *v, int *matched) {
     struct {
         const char *name;
         long *dst;
         long lo, hi;
     } opts[] = {
-        {"--dim", &o->dim, 8, 65536},          {"--layers", &o->layers, 1, 1024},
-        {"--heads", &o->heads, 1, 1024},       {"--kv-heads", &o->kv_heads, 1, 1024},
-        {"--ffn", &o->ffn, 1, 1 << 20},        {"--vocab", &o->vocab, 2, 1 << 22},
-        {"--window", &o->window, 1, 1L << 30}, {"--chunk", &o->chunk, 1, 1 << 16},
-        {"--tokens", &o->tokens, 2, 1 << 24},  {"--threads", &o->threads, 1, 4096},
-        {"--repeat", &o->repeat, 1, 1000},
+        {"--dim", &o->shape.dim, 8, 65536},          {"--layers", &o->shape.layers, 1, 1024},
+        {"--heads", &o->shape.heads, 1, 1024},       {"--kv-heads", &o->shape.kv_heads, 1, 1024},
+        {"--ffn", &o->shape.ffn, 1, 1 << 20},        {"--vocab", &o->shape.vocab, 2, 1 << 22},
+        {"--window", &o->shape.window, 1, 1L << 30}, {"--chunk", &o->chunk, 1, 1 << 16},
+        {"--tokens", &o->tokens, 1, 1 << 24},        {"--prompt", &o->prompt, 1, 1 << 24},
+        {"--threads", &o->threads, 1, 4096},         {"--repeat", &o->repeat, 1, 1000},
     };
-    int i = 1;
-    if (argc > 1 && !strcmp(argv[1], "prefill")) i = 2;
-    if (argc > 1 && !strcmp(argv[1], "make-model")) {
-        i = 2;
-        if (argc > 2 && argv[2][0] != '-')
-            i = 3; /* DIR */
-        else if (argc < 3) {
+    for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+        if (!strcmp(a, opts[k].name)) {
+            *matched = 1;
+            return cli_parse_long(a, v, opts[k].lo, opts[k].hi, opts[k].dst);
+        }
+    *matched = 0;
+    return 0;
+}
+
+static int parse_option(BenchOptions *o, const char *a, const char *v) {
+    int matched;
+    if (parse_number(o, a, v, &matched) != 0 || matched) return matched ? 0 : -1;
+    if (!v) {
+        cli_error("bench: %s needs a value", a);
+        return -1;
+    }
+    if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
+        o->model_dir = v;
+    } else if (!strcmp(a, "--dtype") && (!strcmp(v, "f32") || !strcmp(v, "bf16"))) {
+        o->shape.bf16 = !strcmp(v, "bf16");
+    } else {
+        cli_error("bench: unknown option '%s %s' (see swan bench --help)", a, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_bench_options(int argc, char **argv, BenchOptions *o) {
+    *o = (BenchOptions){.shape = bench_model_default(), .chunk = 512, .prompt = 512, .repeat = 3};
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(bench_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? -1 : 1;
+    }
+    o->mode = argv[1];
+    int i = 2;
+    if (!strcmp(o->mode, "make-model")) {
+        if (argc < 3 || argv[2][0] == '-') {
             cli_error("bench make-model: needs the directory to write (swan bench make-model DIR)");
             return -1;
         }
+        o->out_dir = argv[i++];
+    } else if (strcmp(o->mode, "prefill") != 0 && strcmp(o->mode, "decode") != 0) {
+        cli_error("bench: unknown benchmark '%s' (prefill, decode or make-model)", o->mode);
+        return -1;
     }
-    for (; i < argc; i += 2) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(bench_usage, stdout);
-            exit(0);
+    for (; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            o->json = 1;
+            continue;
         }
-        size_t k = 0, nopts = sizeof opts / sizeof opts[0];
-        while (k < nopts && strcmp(argv[i], opts[k].name)) k++;
-        if (k == nopts) {
-            cli_error("bench: unknown option '%s'", argv[i]);
-            return -1;
-        }
-        if (cli_parse_long(argv[i], i + 1 < argc ? argv[i + 1] : NULL, opts[k].lo, opts[k].hi,
-                           opts[k].dst) != 0)
-            return -1;
+        if (parse_option(o, argv[i], i + 1 < argc ? argv[i + 1] : NULL) != 0) return -1;
+        i++;
     }
-    if (o->dim % o->heads || (o->dim / o->heads) % 2 || o->heads % o->kv_heads) {
+    if (!o->tokens) o->tokens = !strcmp(o->mode, "decode") ? 128 : 2048;
+    const BenchModelShape *s = &o->shape;
+    if (s->dim % s->heads || (s->dim / s->heads) % 2 || s->heads % s->kv_heads) {
         cli_error("bench: dim must split into heads of even size, heads into kv-heads");
         return -1;
     }
     return 0;
 }
 
-static unsigned long long rng_state = 0x9E3779B97F4A7C15ull;
-static float rand_uniform(void) { /* xorshift64*: reproducible, no libc state */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (float)((rng_state * 2685821657736338717ull) >> 40) / (float)(1 << 24) - 0.5f;
-}
+/* ---- what the machine can do ---- */
 
-static float *random_matrix(size_t n, float scale) {
+static float *filled(size_t n) {
     float *m = malloc(sizeof(float) * n);
-    if (m)
-        for (size_t i = 0; i < n; i++) m[i] = rand_uniform() * scale;
+    for (size_t i = 0; m && i < n; i++) m[i] = (float)((i * 2654435761u) % 1000) * 1e-3f - 0.5f;
     return m;
 }
 
-static float *ones(size_t n) {
-    float *m = malloc(sizeof(float) * n);
-    if (m)
-        for (size_t i = 0; i < n; i++) m[i] = 1.0f;
-    return m;
-}
-
-static int make_config(const BenchOptions *o, SwanConfig *c) {
-    memset(c, 0, sizeof *c);
-    c->vocab_size = (int)o->vocab;
-    c->hidden_size = (int)o->dim;
-    c->intermediate_size = (int)o->ffn;
-    c->num_layers = (int)o->layers;
-    c->num_heads = (int)o->heads;
-    c->num_kv_heads = (int)o->kv_heads;
-    c->head_dim = (int)(o->dim / o->heads);
-    c->rms_norm_eps = 1e-5f;
-    c->rope_theta = 10000.0;
-    c->sliding_window = o->window;
-    c->layer_kind = malloc(sizeof *c->layer_kind * (size_t)o->layers);
-    c->layer_rope = malloc((size_t)o->layers);
-    if (!c->layer_kind || !c->layer_rope) return -1;
-    for (int l = 0; l < c->num_layers; l++) {
-        c->layer_kind[l] = l % 4 == 3 ? LAYER_GLOBAL : LAYER_WINDOW;
-        c->layer_rope[l] = c->layer_kind[l] == LAYER_WINDOW;
+/* Best of `repeat` sgemm runs of the shape a prefill chunk meets most. */
+static double sgemm_gflops(int m, int n, int k, int repeat) {
+    float *a = filled((size_t)m * k), *b = filled((size_t)n * k),
+          *y = malloc(sizeof(float) * (size_t)m * n);
+    double best = 0.0;
+    if (a && b && y) {
+        matmul_wt(y, a, b, m, k, n); /* warm-up */
+        for (int r = 0; r < repeat; r++) {
+            double t0 = cli_now();
+            matmul_wt(y, a, b, m, k, n);
+            double g = 2.0 * m * n * k / (cli_now() - t0) / 1e9;
+            best = g > best ? g : best;
+        }
     }
-    c->tie_word_embeddings = 1;
-    c->max_position_embeddings = 512;
-    c->scaling_train_len = 512;
-    return 0;
+    free(a);
+    free(b);
+    free(y);
+    return best;
 }
 
-/* Returns -1 when out of memory (partially filled weights are freed by the caller). */
-static int make_weights(const SwanConfig *c, ModelWeights *w) {
-    memset(w, 0, sizeof *w);
-    size_t d = c->hidden_size, hd = c->head_dim, I = c->intermediate_size;
-    size_t qkv = (c->num_heads + 2 * c->num_kv_heads) * hd, att = c->num_heads * hd;
-    w->layer_end = c->num_layers;
-    w->layers = calloc((size_t)c->num_layers, sizeof *w->layers);
-    if (!w->layers) return -1;
-    float s = 1.0f / sqrtf((float)d);
-    for (int l = 0; l < c->num_layers; l++) {
-        LayerWeights *lw = &w->layers[l];
-        lw->attn_norm = ones(d);
-        lw->mlp_norm = ones(d);
-        lw->wqkv = random_matrix(qkv * d, s);
-        lw->wo = random_matrix(d * att, s);
-        lw->w_gate_up = random_matrix(2 * I * d, s);
-        lw->w_down = random_matrix(d * I, 1.0f / sqrtf((float)I));
-        if (!lw->attn_norm || !lw->mlp_norm || !lw->wqkv || !lw->wo || !lw->w_gate_up || !lw->w_down)
-            return -1;
+#define BANDWIDTH_BYTES (256u << 20) /* well past any cache */
+#define BANDWIDTH_ITEMS 64
+
+typedef struct {
+    const float *buf;
+    size_t per_item;
+    double sums[BANDWIDTH_ITEMS];
+} ReadJob;
+
+static void read_item(void *ctx, int item, int worker) {
+    (void)worker;
+    ReadJob *j = ctx;
+    const float *p = j->buf + (size_t)item * j->per_item;
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (size_t i = 0; i + 4 <= j->per_item; i += 4)
+        s0 += p[i], s1 += p[i + 1], s2 += p[i + 2], s3 += p[i + 3];
+    j->sums[item] = s0 + s1 + s2 + s3;
+}
+
+/* Memory read bandwidth with the engine's threads, GB/s (best of repeat). */
+static double read_bandwidth(int repeat) {
+    size_t n = BANDWIDTH_BYTES / sizeof(float);
+    ReadJob job = {filled(n), n / BANDWIDTH_ITEMS, {0}};
+    double best = 0.0;
+    for (int r = 0; job.buf && r <= repeat; r++) {
+        double t0 = cli_now();
+        parallel_for(BANDWIDTH_ITEMS, read_item, &job);
+        double gbs = BANDWIDTH_BYTES / (cli_now() - t0) / 1e9;
+        if (r > 0 && gbs > best) best = gbs; /* run 0 faults the pages in */
     }
-    w->embed = random_matrix((size_t)c->vocab_size * d, 1.0f);
-    w->final_norm = ones(d);
-    w->lm_head = w->embed;
-    return w->embed && w->final_norm ? 0 : -1;
+    free((void *)job.buf);
+    return best;
 }
 
-/* Matmul FLOPs per token, and attention FLOPs summed over a document. */
+static double peak_rss_mib(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
+/* ---- the engine ---- */
+
 static double weight_flops_per_token(const SwanConfig *c) {
     double d = c->hidden_size, hd = c->head_dim, I = c->intermediate_size;
     double per_layer = d * (c->num_heads + 2 * c->num_kv_heads) * hd + c->num_heads * hd * d +
@@ -165,228 +200,166 @@ static double attention_flops(const SwanConfig *c, long n) {
     return total;
 }
 
-static double sgemm_gflops(int m, int n, int k, int repeat) {
-    float *a = random_matrix((size_t)m * k, 1.0f), *b = random_matrix((size_t)n * k, 1.0f);
-    float *y = malloc(sizeof(float) * (size_t)m * n);
-    double best = 0.0;
-    if (a && b && y) {
-        matmul_wt(y, a, b, m, k, n); /* warm-up */
-        for (int r = 0; r < repeat; r++) {
-            double t0 = cli_now();
-            matmul_wt(y, a, b, m, k, n);
-            double g = 2.0 * m * n * k / (cli_now() - t0) / 1e9;
-            best = g > best ? g : best;
-        }
-    }
-    free(a);
-    free(b);
-    free(y);
-    return best;
-}
-
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-static void free_bench_model(SwanConfig *c, ModelWeights *w) {
-    for (int l = 0; w->layers && l < c->num_layers; l++) {
-        LayerWeights *lw = &w->layers[l];
-        free(lw->attn_norm), free(lw->mlp_norm), free(lw->wqkv);
-        free(lw->wo), free(lw->w_gate_up), free(lw->w_down);
-    }
-    free(w->layers);
-    free(w->embed);
-    free(w->final_norm);
-    free(c->layer_kind);
-    free(c->layer_rope);
+static void fill_tokens(int *tokens, long n, int vocab) {
+    for (long i = 0; i < n; i++) tokens[i] = (int)((i * 7919) % vocab);
 }
 
-/* Writes one tensor's header entry and returns the next data offset. */
-static size_t header_entry(cJSON *header, const char *name, long rows, long cols, size_t offset) {
-    cJSON *t = cJSON_AddObjectToObject(header, name);
-    cJSON_AddStringToObject(t, "dtype", "F32");
-    cJSON *shape = cJSON_AddArrayToObject(t, "shape");
-    cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)rows));
-    if (cols > 0) cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)cols));
-    size_t bytes = sizeof(float) * (size_t)rows * (size_t)(cols > 0 ? cols : 1);
-    cJSON *offs = cJSON_AddArrayToObject(t, "data_offsets");
-    cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)offset));
-    cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(offset + bytes)));
-    return offset + bytes;
+/* Seconds for one whole document, scored from a fresh cache. */
+static int prefill_once(Stage *s, const int *tokens, long n, int chunk, double *nll, double *secs,
+                        SwanError *err) {
+    DocCaches dc;
+    double t0 = cli_now();
+    int rc = doc_caches_init(&dc, s->cfg, 0, s->cfg->num_layers, err);
+    if (rc == 0) rc = run_tokens(s, &dc, tokens, n, chunk, nll, NULL, err);
+    *secs = cli_now() - t0;
+    doc_caches_free(&dc);
+    return rc;
+}
+
+static int argmax(const float *v, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
+/* Seconds for `steps` greedy tokens after a prompt of `prompt` tokens. */
+static int decode_once(Stage *s, const int *prompt_tokens, long prompt, long steps, int chunk,
+                       float *logits, double *secs, SwanError *err) {
+    DocCaches dc;
+    int rc = doc_caches_init(&dc, s->cfg, 0, s->cfg->num_layers, err);
+    if (rc == 0) rc = run_tokens(s, &dc, prompt_tokens, prompt, chunk, NULL, logits, err);
+    double t0 = cli_now();
+    for (long i = 0; rc == 0 && i < steps; i++) {
+        int next = argmax(logits, s->cfg->vocab_size);
+        rc = run_tokens(s, &dc, &next, 1, 1, NULL, logits, err);
+    }
+    *secs = cli_now() - t0;
+    doc_caches_free(&dc);
+    return rc;
 }
 
 typedef struct {
-    char name[96];
-    long rows, cols;
-    float scale; /* 0: a norm gain of ones */
-} TensorSpec;
+    double seconds, tokens_per_s, machine, engine_share; /* machine: sgemm GFLOP/s or read GB/s */
+} BenchFigures;
 
-static int tensor_specs(const SwanConfig *c, TensorSpec *specs) {
-    long d = c->hidden_size, hd = c->head_dim, I = c->intermediate_size;
-    long H = c->num_heads, KV = c->num_kv_heads;
-    float s = 1.0f / sqrtf((float)d), sI = 1.0f / sqrtf((float)I);
-    int n = 0;
-    specs[n++] = (TensorSpec){"model.embed_tokens.weight", c->vocab_size, d, 1.0f};
-    for (int l = 0; l < c->num_layers; l++) {
-        struct {
-            const char *part;
-            long rows, cols;
-            float scale;
-        } parts[] = {
-            {"input_layernorm", d, 0, 0},        {"self_attn.q_proj", H * hd, d, s},
-            {"self_attn.k_proj", KV * hd, d, s}, {"self_attn.v_proj", KV * hd, d, s},
-            {"self_attn.o_proj", d, H * hd, s},  {"post_attention_layernorm", d, 0, 0},
-            {"mlp.gate_proj", I, d, s},          {"mlp.up_proj", I, d, s},
-            {"mlp.down_proj", d, I, sI},
-        };
-        for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
-            snprintf(specs[n].name, sizeof specs[n].name, "model.layers.%d.%s.weight", l,
-                     parts[k].part);
-            specs[n].rows = parts[k].rows, specs[n].cols = parts[k].cols,
-            specs[n].scale = parts[k].scale;
-            n++;
-        }
-    }
-    specs[n++] = (TensorSpec){"model.norm.weight", d, 0, 0};
-    return n;
-}
-
-static int write_config(const char *dir, const SwanConfig *c) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "vocab_size", c->vocab_size);
-    cJSON_AddNumberToObject(o, "hidden_size", c->hidden_size);
-    cJSON_AddNumberToObject(o, "intermediate_size", c->intermediate_size);
-    cJSON_AddNumberToObject(o, "num_hidden_layers", c->num_layers);
-    cJSON_AddNumberToObject(o, "num_attention_heads", c->num_heads);
-    cJSON_AddNumberToObject(o, "num_key_value_heads", c->num_kv_heads);
-    cJSON_AddNumberToObject(o, "head_dim", c->head_dim);
-    cJSON_AddNumberToObject(o, "rms_norm_eps", c->rms_norm_eps);
-    cJSON_AddNumberToObject(o, "rope_theta", c->rope_theta);
-    cJSON_AddNumberToObject(o, "sliding_window", (double)c->sliding_window);
-    cJSON *types = cJSON_AddArrayToObject(o, "layer_types");
-    for (int l = 0; l < c->num_layers; l++)
-        cJSON_AddItemToArray(types,
-                             cJSON_CreateString(c->layer_kind[l] == LAYER_WINDOW ? "sliding_attention"
-                                                                                 : "full_attention"));
-    cJSON_AddBoolToObject(o, "tie_word_embeddings", 1);
-    cJSON_AddNumberToObject(o, "max_position_embeddings", c->max_position_embeddings);
-    char *text = cJSON_Print(o);
-    cJSON_Delete(o);
-    char path[4096];
+static int run_engine(const BenchOptions *o, SwanModel *m, BenchFigures *fig) {
+    const SwanConfig *cfg = &m->cfg;
+    int decode = !strcmp(o->mode, "decode");
+    long n = decode ? o->prompt : o->tokens;
+    Stage s;
     SwanError err;
-    FILE *f = model_path(path, sizeof path, dir, MODEL_CONFIG_FILE, &err) == 0 ? fopen(path, "w")
-                                                                               : NULL;
-    int rc = f && text && fputs(text, f) != EOF ? 0 : -1;
-    if (f && fclose(f) != 0) rc = -1;
-    free(text);
+    int *tokens = malloc(sizeof(int) * (size_t)n);
+    double *nll = malloc(sizeof(double) * (size_t)n), *secs = calloc((size_t)o->repeat, sizeof(double));
+    float *logits = malloc(sizeof(float) * (size_t)cfg->vocab_size);
+    int rc = tokens && nll && secs && logits ? stage_open(&s, cfg, &m->w, (int)o->chunk, &err)
+                                             : swan_error_set(&err, "out of memory");
+    if (rc == 0) fill_tokens(tokens, n, cfg->vocab_size);
+    for (long r = 0; rc == 0 && r < o->repeat; r++)
+        rc = decode ? decode_once(&s, tokens, n, o->tokens, (int)o->chunk, logits, &secs[r], &err)
+                    : prefill_once(&s, tokens, n, (int)o->chunk, nll, &secs[r], &err);
+    if (rc == 0) {
+        qsort(secs, (size_t)o->repeat, sizeof *secs, compare_doubles);
+        fig->seconds = secs[o->repeat / 2];
+        fig->tokens_per_s = o->tokens / fig->seconds;
+    }
+    if (tokens && nll && secs && logits) stage_close(&s);
+    if (rc != 0) cli_error("bench: %s", err.msg);
+    free(tokens);
+    free(nll);
+    free(secs);
+    free(logits);
     return rc;
 }
 
-static int write_safetensors(const char *dir, const SwanConfig *c) {
-    int count = 2 + 9 * c->num_layers;
-    TensorSpec *specs = calloc((size_t)count, sizeof *specs);
-    if (!specs) return -1;
-    tensor_specs(c, specs);
-    cJSON *header = cJSON_CreateObject();
-    size_t offset = 0;
-    for (int i = 0; i < count; i++)
-        offset = header_entry(header, specs[i].name, specs[i].rows, specs[i].cols, offset);
-    char *text = cJSON_PrintUnformatted(header);
-    cJSON_Delete(header);
-    char path[4096];
-    SwanError err;
-    FILE *f = model_path(path, sizeof path, dir, "model.safetensors", &err) == 0 ? fopen(path, "wb")
-                                                                                 : NULL;
-    int rc = f && text ? 0 : -1;
-    uint64_t hlen = text ? strlen(text) : 0;
-    if (rc == 0 && (fwrite(&hlen, 8, 1, f) != 1 || fwrite(text, 1, hlen, f) != hlen)) rc = -1;
-    for (int i = 0; rc == 0 && i < count; i++) {
-        size_t n = (size_t)specs[i].rows * (size_t)(specs[i].cols > 0 ? specs[i].cols : 1);
-        float *data = specs[i].scale > 0 ? random_matrix(n, specs[i].scale) : ones(n);
-        if (!data || fwrite(data, sizeof(float), n, f) != n) rc = -1;
-        free(data);
+static void report(const BenchOptions *o, const SwanModel *m, const BenchFigures *f) {
+    const SwanConfig *c = &m->cfg;
+    int decode = !strcmp(o->mode, "decode");
+    double mib = m->w.bytes / 1048576.0, rss = peak_rss_mib();
+    const char *unit = decode ? "GB/s" : "GFLOP/s";
+    double engine = decode ? m->w.bytes * f->tokens_per_s / 1e9
+                           : (weight_flops_per_token(c) * o->tokens + attention_flops(c, o->tokens)) /
+                                 f->seconds / 1e9;
+    if (o->json) {
+        printf(
+            "{\"bench\":\"%s\",\"simd\":\"%s\",\"threads\":%d,\"dim\":%d,\"layers\":%d,\"vocab\":%d,"
+            "\"weight_bytes\":%zu,\"chunk\":%ld,\"tokens\":%ld,\"prompt\":%ld,\"seconds_median\":%.4f,"
+            "\"tokens_per_s\":%.2f,\"engine_%s\":%.2f,\"machine_%s\":%.2f,\"share_of_machine\":%.3f,"
+            "\"peak_rss_bytes\":%.0f}\n",
+            o->mode, simd_kernels()->name, parallel_workers(), c->hidden_size, c->num_layers,
+            c->vocab_size, m->w.bytes, o->chunk, o->tokens, decode ? o->prompt : 0, f->seconds,
+            f->tokens_per_s, decode ? "gbs" : "gflops", engine, decode ? "read_gbs" : "sgemm_gflops",
+            f->machine, engine / f->machine, rss * 1048576.0);
+        return;
     }
-    if (f && fclose(f) != 0) rc = -1;
-    free(text);
-    free(specs);
-    return rc;
+    printf("%-8s %-8s %7s %9s %9s %12s %14s %10s %9s\n", "bench", "simd", "threads", "weights",
+           "tokens", "tokens/s", decode ? "weights GB/s" : "engine GFLOP/s",
+           decode ? "read GB/s" : "sgemm", "peak RSS");
+    printf("%-8s %-8s %7d %7.1fMB %9ld %12.2f %14.2f %10.2f %7.1fMB\n", o->mode, simd_kernels()->name,
+           parallel_workers(), mib, o->tokens, f->tokens_per_s, engine, f->machine, rss);
+    printf("the engine reaches %.0f%% of the machine's %s (%s measured in this run)\n",
+           100.0 * engine / f->machine, decode ? "read bandwidth" : "sgemm rate", unit);
 }
 
-static int make_model(const char *dir, const BenchOptions *o) {
-    SwanConfig cfg;
-    mkdir(dir, 0777); /* an existing directory is fine; a failure shows when writing */
-    int rc = make_config(o, &cfg) == 0 && write_config(dir, &cfg) == 0 &&
-             write_safetensors(dir, &cfg) == 0;
-    free(cfg.layer_kind);
-    free(cfg.layer_rope);
-    if (!rc) {
-        cli_error("bench make-model: cannot write %s/config.json and model.safetensors", dir);
-        return 1;
+/* A temporary MODEL_DIR for a random model, removed afterwards. */
+static int temp_model(const BenchOptions *o, char *dir, size_t cap) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, cap, "%s/swan-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        cli_error("bench: cannot make a temporary directory in %s", tmp && *tmp ? tmp : "/tmp");
+        return -1;
     }
-    printf("wrote %s: %ld layers, d %ld, vocab %ld\n", dir, o->layers, o->dim, o->vocab);
-    return 0;
+    return bench_model_write(dir, &o->shape);
+}
+
+static void remove_temp_model(const char *dir) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    unlink(path);
+    rmdir(dir);
 }
 
 int cmd_bench(int argc, char **argv) {
     BenchOptions o;
-    if (parse_bench_options(argc, argv, &o) != 0) return 2;
-    if (argc > 1 && !strcmp(argv[1], "make-model")) {
-        if (argv[2][0] == '-') {
-            cli_error("bench make-model: needs the directory before the options");
-            return 2;
-        }
-        return make_model(argv[2], &o);
+    int parsed = parse_bench_options(argc, argv, &o);
+    if (parsed != 0) return parsed > 0 ? 0 : 2;
+    if (!strcmp(o.mode, "make-model")) {
+        if (bench_model_write(o.out_dir, &o.shape) != 0) return 1;
+        printf("wrote %s: %ld layers, d %ld, vocab %ld, %s\n", o.out_dir, o.shape.layers, o.shape.dim,
+               o.shape.vocab, o.shape.bf16 ? "BF16" : "F32");
+        return 0;
     }
     kernels_set_threads((int)o.threads);
-    SwanConfig cfg;
-    ModelWeights w;
-    memset(&w, 0, sizeof w);
-    Stage stage;
-    memset(&stage, 0, sizeof stage);
-    int *tokens = malloc(sizeof(int) * (size_t)o.tokens);
-    double *nll = malloc(sizeof(double) * (size_t)o.tokens);
-    double *secs = malloc(sizeof(double) * (size_t)o.repeat);
+    char dir[4096] = "";
+    const char *model_dir = o.model_dir;
+    if (!model_dir) {
+        if (temp_model(&o, dir, sizeof dir) != 0) return 1;
+        model_dir = dir;
+    }
+    SwanModel m;
     SwanError err;
+    BenchFigures fig = {0};
     int status = 1;
-    if (make_config(&o, &cfg) != 0 || make_weights(&cfg, &w) != 0 || !tokens || !nll || !secs) {
-        cli_error("bench: out of memory building the random model");
-        goto done;
-    }
-    if (stage_open(&stage, &cfg, &w, (int)o.chunk, &err) != 0) {
-        cli_error("bench: %s", err.msg);
-        goto done;
-    }
-    for (long i = 0; i < o.tokens; i++) tokens[i] = (int)((i * 7919) % o.vocab);
-    for (long r = 0; r < o.repeat; r++) {
-        double t0 = cli_now();
-        DocCaches dc;
-        int rc = doc_caches_init(&dc, &cfg, 0, cfg.num_layers, &err);
-        if (rc == 0) rc = run_tokens(&stage, &dc, tokens, o.tokens, (int)o.chunk, nll, NULL, &err);
-        doc_caches_free(&dc);
-        if (rc != 0) {
-            cli_error("bench: %s", err.msg);
-            goto done;
+    if (swan_model_load(&m, model_dir, 0, -1, 1, 1, &err) != 0) {
+        cli_error("%s", err.msg);
+    } else {
+        if (run_engine(&o, &m, &fig) == 0) {
+            fig.machine = !strcmp(o.mode, "decode")
+                              ? read_bandwidth((int)o.repeat)
+                              : sgemm_gflops((int)o.chunk, m.cfg.intermediate_size, m.cfg.hidden_size,
+                                             (int)o.repeat);
+            report(&o, &m, &fig);
+            status = 0;
         }
-        secs[r] = cli_now() - t0;
+        swan_model_free(&m);
     }
-    qsort(secs, (size_t)o.repeat, sizeof *secs, compare_doubles);
-    double median = secs[o.repeat / 2];
-    double flops = weight_flops_per_token(&cfg) * o.tokens + attention_flops(&cfg, o.tokens);
-    double params = weight_flops_per_token(&cfg) / 2.0;
-    int qkv_n = (int)((o.heads + 2 * o.kv_heads) * (o.dim / o.heads));
-    printf("{\"bench\":\"prefill\",\"params_matmul\":%.0f,\"dim\":%ld,\"layers\":%ld,\"vocab\":%ld,"
-           "\"chunk\":%ld,\"tokens\":%ld,\"seconds_median\":%.4f,\"tokens_per_s\":%.1f,"
-           "\"engine_gflops\":%.2f,\"sgemm_gflops_qkv\":%.2f,\"sgemm_gflops_mlp\":%.2f}\n",
-           params, o.dim, o.layers, o.vocab, o.chunk, o.tokens, median, o.tokens / median,
-           flops / median / 1e9, sgemm_gflops((int)o.chunk, qkv_n, (int)o.dim, (int)o.repeat),
-           sgemm_gflops((int)o.chunk, (int)(2 * o.ffn), (int)o.dim, (int)o.repeat));
-    status = 0;
-done:
-    stage_close(&stage);
-    free_bench_model(&cfg, &w);
-    free(tokens);
-    free(nll);
-    free(secs);
+    if (*dir) remove_temp_model(dir);
     return status;
 }

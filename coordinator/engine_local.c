@@ -9,6 +9,7 @@
 #include "engine_impl.h"
 #include "kernels.h"
 #include "model.h"
+#include "peak_rss.h"
 
 #define LOCAL_QUEUE 4
 
@@ -69,13 +70,12 @@ static void local_end_document(Engine *e, uint64_t doc) {
     LocalEngine *l = (LocalEngine *)e;
     if (!l->open || l->doc != doc) return;
     const SwanConfig *cfg = &l->model.cfg;
-    l->stats = (RankStats){0,
-                           (long)doc_caches_bytes(&l->caches, cfg, LAYER_WINDOW),
-                           (long)doc_caches_bytes(&l->caches, cfg, LAYER_GLOBAL),
-                           l->caches.global_attention_seconds,
-                           0,
-                           0,
-                           (long)l->model.w.bytes};
+    l->stats = (RankStats){.rank = 0,
+                           .window_cache_bytes = (long)doc_caches_bytes(&l->caches, cfg, LAYER_WINDOW),
+                           .global_cache_bytes = (long)doc_caches_bytes(&l->caches, cfg, LAYER_GLOBAL),
+                           .global_attention_seconds = l->caches.global_attention_seconds,
+                           .weight_bytes = (long)l->model.w.bytes,
+                           .peak_rss_bytes = peak_rss_bytes()};
     doc_caches_free(&l->caches);
     l->open = 0;
     EngineEvent ev;

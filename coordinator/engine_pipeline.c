@@ -200,13 +200,14 @@ static void take_stats(PipelineEngine *p, int src, const Swan__DocStats *s) {
     if (!d || !d->ended || d->nstats >= p->plan_ranks)
         wire_fatalf("rank %d reported cache statistics for document %llu out of turn", src,
                     (unsigned long long)s->doc);
-    d->stats[d->nstats++] = (RankStats){src,
-                                        (long)s->window_cache_bytes,
-                                        (long)s->global_cache_bytes,
-                                        s->global_attention_seconds,
-                                        (long)s->pipe_bytes_sent,
-                                        (long)s->shard_bytes_sent,
-                                        p->weight_bytes[src]};
+    d->stats[d->nstats++] = (RankStats){.rank = src,
+                                        .window_cache_bytes = (long)s->window_cache_bytes,
+                                        .global_cache_bytes = (long)s->global_cache_bytes,
+                                        .global_attention_seconds = s->global_attention_seconds,
+                                        .pipe_bytes_sent = (long)s->pipe_bytes_sent,
+                                        .shard_bytes_sent = (long)s->shard_bytes_sent,
+                                        .weight_bytes = p->weight_bytes[src],
+                                        .peak_rss_bytes = (long)s->peak_rss_bytes};
 }
 
 static int collect(PipelineEngine *p) {

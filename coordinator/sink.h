@@ -15,7 +15,8 @@ typedef struct {
     long window_cache_bytes, global_cache_bytes;
     double global_attention_seconds;
     long pipe_bytes_sent, shard_bytes_sent;
-    long weight_bytes; /* the rank's weights in memory */
+    long weight_bytes;   /* the rank's weights in memory, as stored */
+    long peak_rss_bytes; /* the rank's peak resident memory when the document ended */
 } RankStats;
 
 typedef struct {

@@ -35,6 +35,7 @@ struct Forward {
     GlobalAttentionFn global_attention; /* NULL: attention over the local cache */
     void *global_ctx;
     float *global_q; /* [KV][C grp][hd]: the hook's queries */
+    MatmulScratch mm;
 };
 
 static int group_size(const SwanConfig *cfg) {
@@ -73,6 +74,9 @@ Forward *forward_new(const SwanConfig *cfg, const ModelWeights *w, int max_chunk
         if (!s->qgroup || !s->scores) scratch_rc = -1;
     }
     int rope_rc = rope_table_init(&f->rope, hd, cfg->rope_theta, max_chunk);
+    int widest = d > I ? d : I; /* columns of any weight: d, H hd or I */
+    if (H * hd > widest) widest = H * hd;
+    if (matmul_scratch_init(&f->mm, widest) != 0) rope_rc = -1;
     if (!f->xn || !f->qkv || !f->att || !f->proj || !f->gate_up || !f->act || scratch_rc != 0 ||
         rope_rc != 0) {
         forward_delete(f);
@@ -116,6 +120,7 @@ static void forward_free_scratch(Forward *f) {
     }
     free(f->scratch);
     free(f->global_q);
+    matmul_scratch_free(&f->mm);
     rope_table_free(&f->rope);
 }
 
@@ -152,8 +157,7 @@ size_t doc_caches_bytes(const DocCaches *dc, const SwanConfig *cfg, LayerKind ki
 
 void forward_embed(const Forward *f, const int *tokens, int n, float *x) {
     int d = f->cfg->hidden_size;
-    for (int t = 0; t < n; t++)
-        memcpy(x + (size_t)t * d, f->w->embed + (size_t)tokens[t] * d, sizeof(float) * d);
+    for (int t = 0; t < n; t++) matrix_row(&f->w->embed, tokens[t], x + (size_t)t * d);
 }
 
 float forward_logit_scale(const SwanConfig *cfg, int layer, long pos) {
@@ -267,7 +271,11 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
     int I = cfg->intermediate_size;
 
     rmsnorm_rows(f->xn, x, lw->attn_norm, n, d, cfg->rms_norm_eps);
-    matmul_wt(f->qkv, f->xn, lw->wqkv, n, d, f->qkv_width);
+    /* q, k and v side by side in each row of f->qkv: three products, no fused copy. */
+    MatmulOut qkv[3] = {{&lw->wq, f->qkv, f->qkv_width},
+                        {&lw->wk, f->qkv + (size_t)H * hd, f->qkv_width},
+                        {&lw->wv, f->qkv + (size_t)(H + KV) * hd, f->qkv_width}};
+    matmul_group(qkv, 3, f->xn, d, n, &f->mm);
     if (cfg->layer_rope[layer]) {
         rope_apply(&f->rope, f->qkv, n, f->qkv_width, H);
         rope_apply(&f->rope, f->qkv + (size_t)H * hd, n, f->qkv_width, KV);
@@ -287,13 +295,14 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
     kernels_single_thread_end(threads);
     if (rc != 0) return -1;
     if (global) *attn_seconds += now_seconds() - t0;
-    matmul_wt(f->proj, f->att, lw->wo, n, H * hd, d);
+    matmul(f->proj, d, f->att, H * hd, n, &lw->wo, &f->mm);
     add_inplace(x, f->proj, (size_t)n * d);
 
     rmsnorm_rows(f->xn, x, lw->mlp_norm, n, d, cfg->rms_norm_eps);
-    matmul_wt(f->gate_up, f->xn, lw->w_gate_up, n, d, 2 * I);
+    MatmulOut gate_up[2] = {{&lw->w_gate, f->gate_up, 2 * I}, {&lw->w_up, f->gate_up + I, 2 * I}};
+    matmul_group(gate_up, 2, f->xn, d, n, &f->mm);
     swiglu_rows(f->act, f->gate_up, n, I);
-    matmul_wt(f->proj, f->act, lw->w_down, n, I, d);
+    matmul(f->proj, d, f->act, I, n, &lw->w_down, &f->mm);
     add_inplace(x, f->proj, (size_t)n * d);
     return 0;
 }

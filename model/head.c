@@ -2,15 +2,19 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kernels.h"
 
 int head_init(Head *h, const SwanConfig *cfg, const ModelWeights *w, SwanError *err) {
+    memset(h, 0, sizeof *h);
     h->cfg = cfg;
     h->w = w;
-    h->xn = malloc(sizeof(float) * HEAD_ROWS * (size_t)cfg->hidden_size);
-    h->logits = malloc(sizeof(float) * HEAD_ROWS * (size_t)cfg->vocab_size);
-    if (!h->xn || !h->logits) {
+    h->rows = HEAD_LOGITS_FLOATS / cfg->vocab_size;
+    if (h->rows < HEAD_MIN_ROWS) h->rows = HEAD_MIN_ROWS;
+    h->xn = malloc(sizeof(float) * (size_t)h->rows * (size_t)cfg->hidden_size);
+    h->logits = malloc(sizeof(float) * (size_t)h->rows * (size_t)cfg->vocab_size);
+    if (!h->xn || !h->logits || matmul_scratch_init(&h->mm, cfg->hidden_size) != 0) {
         head_free(h);
         return swan_error_set(err, "out of memory allocating LM head scratch");
     }
@@ -20,13 +24,14 @@ int head_init(Head *h, const SwanConfig *cfg, const ModelWeights *w, SwanError *
 void head_free(Head *h) {
     free(h->xn);
     free(h->logits);
+    matmul_scratch_free(&h->mm);
     h->xn = h->logits = NULL;
 }
 
 static void logits_rows(Head *h, const float *x, int n) {
     int d = h->cfg->hidden_size, V = h->cfg->vocab_size;
     rmsnorm_rows(h->xn, x, h->w->final_norm, n, d, h->cfg->rms_norm_eps);
-    matmul_wt(h->logits, h->xn, h->w->lm_head, n, d, V);
+    matmul(h->logits, V, h->xn, d, n, &h->w->lm_head, &h->mm);
 }
 
 /* log-sum-exp in double: V terms of very different size. */
@@ -40,8 +45,8 @@ static double log_sum_exp(const float *z, int V) {
 
 void head_nll(Head *h, const float *x, int n, const int *targets, double *nll) {
     int d = h->cfg->hidden_size, V = h->cfg->vocab_size;
-    for (int r0 = 0; r0 < n; r0 += HEAD_ROWS) {
-        int m = n - r0 < HEAD_ROWS ? n - r0 : HEAD_ROWS;
+    for (int r0 = 0; r0 < n; r0 += h->rows) {
+        int m = n - r0 < h->rows ? n - r0 : h->rows;
         logits_rows(h, x + (size_t)r0 * d, m);
         for (int r = 0; r < m; r++) {
             int t = targets[r0 + r];

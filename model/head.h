@@ -7,14 +7,19 @@
 #include "error.h"
 #include "weights.h"
 
-/* Rows of logits materialised at once: bounds memory at HEAD_ROWS x V. */
-#define HEAD_ROWS 32
+/* Logits materialised at once: as many rows as fit this many floats (at
+ * least HEAD_MIN_ROWS), so a small vocabulary takes a whole chunk in one
+ * product and a large one stays bounded in memory. */
+#define HEAD_LOGITS_FLOATS (4 * 1024 * 1024)
+#define HEAD_MIN_ROWS 32
 
 typedef struct {
     const SwanConfig *cfg;
     const ModelWeights *w;
-    float *xn;     /* [HEAD_ROWS][d] */
-    float *logits; /* [HEAD_ROWS][V] */
+    int rows;      /* rows per product */
+    float *xn;     /* [rows][d] */
+    float *logits; /* [rows][V] */
+    MatmulScratch mm;
 } Head;
 
 int head_init(Head *h, const SwanConfig *cfg, const ModelWeights *w, SwanError *err);

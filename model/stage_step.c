@@ -5,8 +5,8 @@
 int stage_open(Stage *s, const SwanConfig *cfg, const ModelWeights *w, int max_chunk, SwanError *err) {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
-    s->embeds = w->embed != NULL;
-    s->has_head = w->lm_head != NULL;
+    s->embeds = w->embed.data != NULL;
+    s->has_head = w->lm_head.data != NULL;
     if (!(s->fwd = forward_new(cfg, w, max_chunk, err))) return -1;
     if (s->has_head && head_init(&s->head, cfg, w, err) != 0) {
         stage_close(s);

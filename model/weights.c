@@ -1,6 +1,6 @@
-/* Loads a layer range into f32 buffers. Each tensor is checked against
- * the config before a byte is converted, so a wrong checkpoint fails with
- * a message instead of computing garbage. */
+/* Loads a layer range: matrices as views of the mapping, norm vectors as
+ * f32 copies. Each tensor is checked against the config before it is used,
+ * so a wrong checkpoint fails with a message instead of computing garbage. */
 #include "weights.h"
 
 #include <stdint.h>
@@ -51,7 +51,7 @@ static int check_shape(const StTensor *t, const TensorSpec *s, SwanError *err) {
 
 /* Finds a tensor and checks it can be converted and has the right shape. */
 static int get_checked(SafeTensors *st, const TensorSpec *s, const StTensor **out, SwanError *err) {
-    const StTensor *t;
+    const StTensor *t = NULL;
     if (st_get(st, s->name, &t, err)) return -1;
     if (t->dtype != ST_F32 && t->dtype != ST_F16 && t->dtype != ST_BF16)
         return swan_error_set(err,
@@ -67,40 +67,65 @@ static size_t spec_elems(const TensorSpec *s) {
     return (size_t)s->rows * (size_t)(s->cols ? s->cols : 1);
 }
 
-static float *alloc_f32(const StTensor *t, size_t n, ModelWeights *w, SwanError *err) {
-    float *buf = malloc(n * sizeof *buf);
-    if (!buf) {
-        swan_error_set(err, "%s: out of memory loading %s (%zu bytes)", t->file, t->name,
-                       n * sizeof *buf);
-        return NULL;
-    }
-    w->bytes += n * sizeof *buf;
-    return buf;
-}
-
-/* Stacks the row blocks of n tensors with equal column counts into one
- * buffer, in order: fused projections become one GEMM. */
-static int load_rows(SafeTensors *st, const TensorSpec *specs, int n, float **dst, ModelWeights *w,
-                     SwanError *err) {
-    const StTensor *parts[3] = {NULL, NULL, NULL};
-    size_t total = 0;
-    for (int i = 0; i < n; i++) {
-        if (get_checked(st, &specs[i], &parts[i], err)) return -1;
-        total += spec_elems(&specs[i]);
-    }
-    float *buf = alloc_f32(parts[0], total, w, err);
-    if (!buf) return -1;
-    size_t at = 0;
-    for (int i = 0; i < n; i++) {
-        st_to_f32(parts[i], buf + at, spec_elems(&specs[i]));
-        at += spec_elems(&specs[i]);
-    }
-    *dst = buf;
+/* Norm vectors are tiny and read every row: an f32 copy of each. */
+static int load_vector(SafeTensors *st, TensorSpec s, float **dst, ModelWeights *w, SwanError *err) {
+    const StTensor *t = NULL;
+    if (get_checked(st, &s, &t, err)) return -1;
+    size_t n = spec_elems(&s);
+    if (!(*dst = malloc(n * sizeof **dst)))
+        return swan_error_set(err, "%s: out of memory loading %s", t->file, t->name);
+    st_to_f32(t, *dst, n);
+    w->bytes += n * sizeof **dst;
     return 0;
 }
 
-static int load_one(SafeTensors *st, TensorSpec s, float **dst, ModelWeights *w, SwanError *err) {
-    return load_rows(st, &s, 1, dst, w, err);
+static int keep_copy(ModelWeights *w, void *copy) {
+    void **grown = realloc(w->copies, sizeof *grown * (size_t)(w->ncopies + 1));
+    if (!grown) return -1;
+    w->copies = grown;
+    w->copies[w->ncopies++] = copy;
+    return 0;
+}
+
+/* f32 data the kernels cannot read in place: unaligned in the file, or on
+ * a big-endian host. Copied once, as f32. */
+static int needs_copy(const StTensor *t) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    (void)t;
+    return 1;
+#else
+    return t->dtype == ST_F32 && (uintptr_t)t->data % sizeof(float) != 0;
+#endif
+}
+
+/* Reads one byte of every page of a mapped tensor, so the file is read and
+ * mapped while loading, not in the middle of the first chunk. */
+static void prefault(const void *data, size_t bytes) {
+    const volatile unsigned char *p = data;
+    unsigned sum = 0;
+    for (size_t i = 0; i < bytes; i += 4096) sum += p[i];
+    (void)sum;
+}
+
+static int load_matrix(SafeTensors *st, TensorSpec s, Matrix *m, ModelWeights *w, SwanError *err) {
+    const StTensor *t = NULL;
+    if (get_checked(st, &s, &t, err)) return -1;
+    *m = (Matrix){t->dtype == ST_F32   ? MAT_F32
+                  : t->dtype == ST_F16 ? MAT_F16
+                                       : MAT_BF16,
+                  t->data, (int)s.rows, (int)s.cols};
+    if (needs_copy(t)) {
+        float *copy = malloc(spec_elems(&s) * sizeof *copy);
+        if (!copy || keep_copy(w, copy) != 0) {
+            free(copy);
+            return swan_error_set(err, "%s: out of memory loading %s", t->file, t->name);
+        }
+        st_to_f32(t, copy, spec_elems(&s));
+        *m = (Matrix){MAT_F32, copy, (int)s.rows, (int)s.cols};
+    }
+    prefault(m->data, matrix_bytes(m));
+    w->bytes += matrix_bytes(m);
+    return 0;
 }
 
 static int load_layer(const SwanConfig *cfg, SafeTensors *st, int i, LayerWeights *lw, ModelWeights *w,
@@ -108,43 +133,40 @@ static int load_layer(const SwanConfig *cfg, SafeTensors *st, int i, LayerWeight
     int64_t d = cfg->hidden_size, ff = cfg->intermediate_size;
     int64_t q_rows = (int64_t)cfg->num_heads * cfg->head_dim;
     int64_t kv_rows = (int64_t)cfg->num_kv_heads * cfg->head_dim;
-    TensorSpec qkv[3] = {layer_spec(q_rows, d, i, "self_attn.q_proj.weight"),
-                         layer_spec(kv_rows, d, i, "self_attn.k_proj.weight"),
-                         layer_spec(kv_rows, d, i, "self_attn.v_proj.weight")};
-    TensorSpec gate_up[2] = {layer_spec(ff, d, i, "mlp.gate_proj.weight"),
-                             layer_spec(ff, d, i, "mlp.up_proj.weight")};
-    if (load_one(st, layer_spec(d, 0, i, "input_layernorm.weight"), &lw->attn_norm, w, err) ||
-        load_rows(st, qkv, 3, &lw->wqkv, w, err) ||
-        load_one(st, layer_spec(d, q_rows, i, "self_attn.o_proj.weight"), &lw->wo, w, err) ||
-        load_one(st, layer_spec(d, 0, i, "post_attention_layernorm.weight"), &lw->mlp_norm, w, err) ||
-        load_rows(st, gate_up, 2, &lw->w_gate_up, w, err) ||
-        load_one(st, layer_spec(d, ff, i, "mlp.down_proj.weight"), &lw->w_down, w, err))
+    if (load_vector(st, layer_spec(d, 0, i, "input_layernorm.weight"), &lw->attn_norm, w, err) ||
+        load_matrix(st, layer_spec(q_rows, d, i, "self_attn.q_proj.weight"), &lw->wq, w, err) ||
+        load_matrix(st, layer_spec(kv_rows, d, i, "self_attn.k_proj.weight"), &lw->wk, w, err) ||
+        load_matrix(st, layer_spec(kv_rows, d, i, "self_attn.v_proj.weight"), &lw->wv, w, err) ||
+        load_matrix(st, layer_spec(d, q_rows, i, "self_attn.o_proj.weight"), &lw->wo, w, err) ||
+        load_vector(st, layer_spec(d, 0, i, "post_attention_layernorm.weight"), &lw->mlp_norm, w,
+                    err) ||
+        load_matrix(st, layer_spec(ff, d, i, "mlp.gate_proj.weight"), &lw->w_gate, w, err) ||
+        load_matrix(st, layer_spec(ff, d, i, "mlp.up_proj.weight"), &lw->w_up, w, err) ||
+        load_matrix(st, layer_spec(d, ff, i, "mlp.down_proj.weight"), &lw->w_down, w, err))
         return -1;
     return 0;
 }
 
-/* Tied models read the head from the embedding: share the buffer when
- * this stage holds both, else load the table a second time. */
+/* Tied models read the head from the embedding: the same matrix, counted
+ * once when this stage holds both. */
 static int load_head(const SwanConfig *cfg, SafeTensors *st, ModelWeights *w, SwanError *err) {
     int64_t v = cfg->vocab_size, d = cfg->hidden_size;
-    if (load_one(st, spec(d, 0, "model.norm.weight"), &w->final_norm, w, err)) return -1;
+    if (load_vector(st, spec(d, 0, "model.norm.weight"), &w->final_norm, w, err)) return -1;
     if (!cfg->tie_word_embeddings)
-        return load_one(st, spec(v, d, "lm_head.weight"), &w->lm_head, w, err);
-    if (w->embed) {
+        return load_matrix(st, spec(v, d, "lm_head.weight"), &w->lm_head, w, err);
+    if (w->embed.data) {
         w->lm_head = w->embed;
         return 0;
     }
-    return load_one(st, spec(v, d, "model.embed_tokens.weight"), &w->lm_head, w, err);
+    return load_matrix(st, spec(v, d, "model.embed_tokens.weight"), &w->lm_head, w, err);
 }
 
 int weights_load(const SwanConfig *cfg, SafeTensors *st, int layer_begin, int layer_end, int want_embed,
                  int want_head, ModelWeights *w, SwanError *err) {
     memset(w, 0, sizeof *w);
     if (layer_begin < 0 || layer_begin > layer_end || layer_end > cfg->num_layers)
-        return swan_error_set(err,
-                              "layer range [%d, %d) is outside the model's %d "
-                              "layers",
-                              layer_begin, layer_end, cfg->num_layers);
+        return swan_error_set(err, "layer range [%d, %d) is outside the model's %d layers", layer_begin,
+                              layer_end, cfg->num_layers);
     w->layer_begin = layer_begin;
     w->layer_end = layer_end;
     size_t n_layers = (size_t)(layer_end - layer_begin);
@@ -154,8 +176,8 @@ int weights_load(const SwanConfig *cfg, SafeTensors *st, int layer_begin, int la
     for (int i = layer_begin; i < layer_end && rc == 0; i++)
         rc = load_layer(cfg, st, i, &w->layers[i - layer_begin], w, err);
     if (rc == 0 && want_embed)
-        rc = load_one(st, spec(cfg->vocab_size, cfg->hidden_size, "model.embed_tokens.weight"),
-                      &w->embed, w, err);
+        rc = load_matrix(st, spec(cfg->vocab_size, cfg->hidden_size, "model.embed_tokens.weight"),
+                         &w->embed, w, err);
     if (rc == 0 && want_head) rc = load_head(cfg, st, w, err);
     if (rc) weights_free(w);
     return rc;
@@ -165,17 +187,12 @@ void weights_free(ModelWeights *w) {
     if (!w) return;
     int n_layers = w->layers ? w->layer_end - w->layer_begin : 0;
     for (int i = 0; i < n_layers; i++) {
-        LayerWeights *lw = &w->layers[i];
-        free(lw->attn_norm);
-        free(lw->wqkv);
-        free(lw->wo);
-        free(lw->mlp_norm);
-        free(lw->w_gate_up);
-        free(lw->w_down);
+        free(w->layers[i].attn_norm);
+        free(w->layers[i].mlp_norm);
     }
     free(w->layers);
-    if (w->lm_head != w->embed) free(w->lm_head);
-    free(w->embed);
     free(w->final_norm);
+    for (int i = 0; i < w->ncopies; i++) free(w->copies[i]);
+    free(w->copies);
     memset(w, 0, sizeof *w);
 }

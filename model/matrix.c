@@ -1,0 +1,117 @@
+#include "matrix.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+
+#include "parallel.h"
+
+int matmul_scratch_init(MatmulScratch *s, int max_cols) {
+    s->floats = (size_t)max_cols > MATMUL_PANEL_FLOATS ? (size_t)max_cols : MATMUL_PANEL_FLOATS;
+    s->panel = malloc(sizeof(float) * s->floats);
+    return s->panel ? 0 : -1;
+}
+
+void matmul_scratch_free(MatmulScratch *s) {
+    free(s->panel);
+    s->panel = NULL;
+}
+
+static size_t dtype_bytes(MatDtype d) {
+    return d == MAT_F32 ? 4 : 2;
+}
+
+size_t matrix_bytes(const Matrix *m) {
+    return (size_t)m->rows * m->cols * dtype_bytes(m->dtype);
+}
+
+static const unsigned char *row_ptr(const Matrix *w, int r) {
+    return (const unsigned char *)w->data + (size_t)r * w->cols * dtype_bytes(w->dtype);
+}
+
+void matrix_row(const Matrix *w, int r, float *dst) {
+    simd_kernels()->widen(w->dtype, row_ptr(w, r), dst, (size_t)w->cols);
+}
+
+/* Weight rows per item of the few-row product: enough to amortise waking a
+ * worker, few enough that every worker gets several. */
+#define DOT_ITEM_ROWS 64
+/* Below this many weight bytes one thread streams faster than several wake. */
+#define DOT_PARALLEL_MIN_BYTES (256 * 1024)
+
+#define DOT_MAX_GROUP 4
+
+/* Items of a group: each product's rows cut into DOT_ITEM_ROWS blocks,
+ * numbered one product after another. */
+typedef struct {
+    const MatmulOut *outs;
+    int count;
+    int first_item[DOT_MAX_GROUP + 1];
+    const float *x;
+    int ldx, n;
+} DotJob;
+
+static void dot_item(void *ctx, int item, int worker) {
+    (void)worker;
+    const DotJob *j = ctx;
+    int p = 0;
+    while (item >= j->first_item[p + 1]) p++;
+    const Matrix *w = j->outs[p].w;
+    int r0 = (item - j->first_item[p]) * DOT_ITEM_ROWS;
+    int r1 = r0 + DOT_ITEM_ROWS < w->rows ? r0 + DOT_ITEM_ROWS : w->rows;
+    simd_kernels()->dot_rows(w->dtype, w->data, w->cols, r0, r1, j->x, j->ldx, j->n, j->outs[p].y,
+                             j->outs[p].ldy);
+}
+
+static void matmul_dot(const MatmulOut *outs, int count, const float *x, int ldx, int n) {
+    DotJob job = {outs, count, {0}, x, ldx, n};
+    size_t bytes = 0;
+    for (int p = 0; p < count; p++) {
+        job.first_item[p + 1] = job.first_item[p] +
+                                (outs[p].w->rows + DOT_ITEM_ROWS - 1) / DOT_ITEM_ROWS;
+        bytes += matrix_bytes(outs[p].w);
+    }
+    int items = job.first_item[count];
+    if (parallel_workers() > 1 && bytes >= DOT_PARALLEL_MIN_BYTES) {
+        parallel_for(items, dot_item, &job);
+        return;
+    }
+    for (int i = 0; i < items; i++) dot_item(&job, i, 0);
+}
+
+/* 16-bit weights for many rows: widen a panel of weight rows that stays in
+ * cache, then one sgemm per panel. */
+static void matmul_panels(float *y, int ldy, const float *x, int ldx, int n, const Matrix *w,
+                          MatmulScratch *s) {
+    int panel_rows = (int)(s->floats / (size_t)w->cols);
+    for (int r0 = 0; r0 < w->rows; r0 += panel_rows) {
+        int rows = w->rows - r0 < panel_rows ? w->rows - r0 : panel_rows;
+        simd_kernels()->widen(w->dtype, row_ptr(w, r0), s->panel, (size_t)rows * w->cols);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rows, w->cols, 1.0f, x, ldx, s->panel,
+                    w->cols, 0.0f, y + r0, ldy);
+    }
+}
+
+static void matmul_many_rows(float *y, int ldy, const float *x, int ldx, int n, const Matrix *w,
+                             MatmulScratch *s) {
+    if (w->dtype == MAT_F32) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, w->rows, w->cols, 1.0f, x, ldx, w->data,
+                    w->cols, 0.0f, y, ldy);
+    } else {
+        matmul_panels(y, ldy, x, ldx, n, w, s);
+    }
+}
+
+void matmul_group(const MatmulOut *outs, int count, const float *x, int ldx, int n, MatmulScratch *s) {
+    if (n <= 0) return;
+    if (n <= MATMUL_DOT_MAX_ROWS) {
+        for (int p = 0; p < count; p += DOT_MAX_GROUP)
+            matmul_dot(outs + p, count - p < DOT_MAX_GROUP ? count - p : DOT_MAX_GROUP, x, ldx, n);
+        return;
+    }
+    for (int p = 0; p < count; p++) matmul_many_rows(outs[p].y, outs[p].ldy, x, ldx, n, outs[p].w, s);
+}
+
+void matmul(float *y, int ldy, const float *x, int ldx, int n, const Matrix *w, MatmulScratch *s) {
+    MatmulOut out = {w, y, ldy};
+    matmul_group(&out, 1, x, ldx, n, s);
+}
