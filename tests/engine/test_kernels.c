@@ -34,7 +34,9 @@ static float ref_f16(uint16_t h) {
     return sign ? -v : v;
 }
 
-static size_t width_of(MatDtype d) { return d == MAT_F32 ? 4 : 2; }
+static size_t width_of(MatDtype d) {
+    return d == MAT_F32 ? 4 : 2;
+}
 
 static float ref_value(MatDtype d, const unsigned char *p, size_t i) {
     if (d == MAT_F32) {
@@ -53,7 +55,9 @@ static uint32_t next_u32(void) {
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
     return (uint32_t)(rng >> 11);
 }
-static float next_float(void) { return (float)(next_u32() % 20001) / 10000.0f - 1.0f; }
+static float next_float(void) {
+    return (float)(next_u32() % 20001) / 10000.0f - 1.0f;
+}
 
 /* Finite values of about unit size in the dtype's encoding, at data + offset. */
 static unsigned char *random_weights(MatDtype d, size_t count, size_t offset) {
@@ -68,30 +72,36 @@ static unsigned char *random_weights(MatDtype d, size_t count, size_t offset) {
             memcpy(&bits, &v, 4);
             p[2 * i] = (unsigned char)(bits >> 16), p[2 * i + 1] = (unsigned char)(bits >> 24);
         } else { /* F16: sign, exponent 13..16 (0.0078 .. 2), random mantissa */
-            uint16_t h = (uint16_t)((next_u32() & 1) << 15 | (13 + next_u32() % 4) << 10 | (next_u32() & 1023));
+            uint16_t h = (uint16_t)((next_u32() & 1) << 15 | (13 + next_u32() % 4) << 10 |
+                                    (next_u32() & 1023));
             p[2 * i] = (unsigned char)h, p[2 * i + 1] = (unsigned char)(h >> 8);
         }
     }
     return buf;
 }
 
-static const char *dtype_name(MatDtype d) { return d == MAT_F32 ? "F32" : d == MAT_F16 ? "F16" : "BF16"; }
+static const char *dtype_name(MatDtype d) {
+    return d == MAT_F32 ? "F32" : d == MAT_F16 ? "F16" : "BF16";
+}
 
 /* ---- widening ---- */
 
 static void test_widen_special_values(const SimdKernels *k) {
-    const uint16_t f16[] = {0x0000, 0x8000, 0x0001, 0x03ff, 0x0400, 0x3c00, 0xc000, 0x7bff, 0x7c00, 0xfc00, 0x7e00};
+    const uint16_t f16[] = {0x0000, 0x8000, 0x0001, 0x03ff, 0x0400, 0x3c00,
+                            0xc000, 0x7bff, 0x7c00, 0xfc00, 0x7e00};
     const uint16_t bf16[] = {0x0000, 0x8000, 0x0001, 0x3f80, 0xc000, 0x7f7f, 0x7f80, 0xff80, 0x7fc0};
     unsigned char raw[2 * 11 + 1];
     float got[11];
-    for (size_t i = 0; i < 11; i++) raw[1 + 2 * i] = (unsigned char)f16[i], raw[2 + 2 * i] = (unsigned char)(f16[i] >> 8);
+    for (size_t i = 0; i < 11; i++)
+        raw[1 + 2 * i] = (unsigned char)f16[i], raw[2 + 2 * i] = (unsigned char)(f16[i] >> 8);
     k->widen(MAT_F16, raw + 1, got, 11); /* odd address: rows in a file need not be aligned */
     for (size_t i = 0; i < 11; i++) {
         float want = ref_f16(f16[i]);
         CHECK(isnan(want) ? isnan(got[i]) : got[i] == want && signbit(got[i]) == signbit(want),
               "%s: f16 %#06x widened to %g, want %g", k->name, f16[i], got[i], want);
     }
-    for (size_t i = 0; i < 9; i++) raw[1 + 2 * i] = (unsigned char)bf16[i], raw[2 + 2 * i] = (unsigned char)(bf16[i] >> 8);
+    for (size_t i = 0; i < 9; i++)
+        raw[1 + 2 * i] = (unsigned char)bf16[i], raw[2 + 2 * i] = (unsigned char)(bf16[i] >> 8);
     k->widen(MAT_BF16, raw + 1, got, 9);
     for (size_t i = 0; i < 9; i++) {
         float want = ref_bf16(bf16[i]);
@@ -119,8 +129,8 @@ static void test_widen_lengths(const SimdKernels *k, MatDtype d) {
 /* ---- dot products ---- */
 
 /* max |got - want| / (sum |x w| + tiny) over the outputs */
-static double dot_error(MatDtype d, const unsigned char *w, int rows, int cols, const float *x, int ldx, int n,
-                        const float *y, int ldy, int col0) {
+static double dot_error(MatDtype d, const unsigned char *w, int rows, int cols, const float *x, int ldx,
+                        int n, const float *y, int ldy, int col0) {
     double worst = 0.0;
     for (int j = 0; j < n; j++)
         for (int r = 0; r < rows; r++) {
@@ -163,8 +173,9 @@ static void test_dot_rows(const SimdKernels *k, MatDtype d) {
                 }
                 const unsigned char *w = buf + offset + (size_t)r0 * cols * width_of(d);
                 double err = dot_error(d, w, rows - r0, cols, x, ldx, n, y, ldy, r0);
-                CHECK(err < 1e-5 && untouched, "%s: %s dot rows %d..%d x %d cols, %d x rows: rel error %.2e%s",
-                      k->name, dtype_name(d), r0, rows, cols, n, err, untouched ? "" : ", wrote outside");
+                CHECK(err < 1e-5 && untouched,
+                      "%s: %s dot rows %d..%d x %d cols, %d x rows: rel error %.2e%s", k->name,
+                      dtype_name(d), r0, rows, cols, n, err, untouched ? "" : ", wrote outside");
                 free(buf), free(x), free(y);
             }
 }
@@ -189,8 +200,9 @@ static void test_matmul(MatDtype d) {
                 for (int c = 0; c < ldy; c++)
                     if (c < col0 || c >= col0 + rows) untouched &= y[(size_t)j * ldy + c] == 777.0f;
             double err = dot_error(d, buf, rows, cols, x, cols, n, y, ldy, col0);
-            CHECK(err < 1e-5 && untouched, "matmul %s %dx%d, %d rows (%s path): rel error %.2e%s", dtype_name(d), rows,
-                  cols, n, n <= MATMUL_DOT_MAX_ROWS ? "dot" : "panel", err, untouched ? "" : ", wrote outside");
+            CHECK(err < 1e-5 && untouched, "matmul %s %dx%d, %d rows (%s path): rel error %.2e%s",
+                  dtype_name(d), rows, cols, n, n <= MATMUL_DOT_MAX_ROWS ? "dot" : "panel", err,
+                  untouched ? "" : ", wrote outside");
             free(buf), free(x), free(y);
         }
     matmul_scratch_free(&s);
