@@ -9,5 +9,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
+int cmd_export_gguf(int argc, char **argv);
 
 #endif
