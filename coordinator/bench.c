@@ -245,7 +245,8 @@ static int decode_once(Stage *s, const int *prompt_tokens, long prompt, long ste
 }
 
 typedef struct {
-    double seconds, tokens_per_s, machine, engine_share; /* machine: sgemm GFLOP/s or read GB/s */
+    double seconds, tokens_per_s, machine; /* machine: sgemm GFLOP/s or read GB/s */
+    double peak_rss_mib;                   /* of the engine's run, before measuring the machine */
 } BenchFigures;
 
 static int run_engine(const BenchOptions *o, SwanModel *m, BenchFigures *fig) {
@@ -280,7 +281,7 @@ static int run_engine(const BenchOptions *o, SwanModel *m, BenchFigures *fig) {
 static void report(const BenchOptions *o, const SwanModel *m, const BenchFigures *f) {
     const SwanConfig *c = &m->cfg;
     int decode = !strcmp(o->mode, "decode");
-    double mib = m->w.bytes / 1048576.0, rss = peak_rss_mib();
+    double mib = m->w.bytes / 1048576.0, rss = f->peak_rss_mib;
     const char *unit = decode ? "GB/s" : "GFLOP/s";
     double engine = decode ? m->w.bytes * f->tokens_per_s / 1e9
                            : (weight_flops_per_token(c) * o->tokens + attention_flops(c, o->tokens)) /
@@ -351,6 +352,7 @@ int cmd_bench(int argc, char **argv) {
         cli_error("%s", err.msg);
     } else {
         if (run_engine(&o, &m, &fig) == 0) {
+            fig.peak_rss_mib = peak_rss_mib(); /* before the machine's own buffers */
             fig.machine = !strcmp(o.mode, "decode")
                               ? read_bandwidth((int)o.repeat)
                               : sgemm_gflops((int)o.chunk, m.cfg.intermediate_size, m.cfg.hidden_size,
