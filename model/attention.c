@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd.h"
+
 int attn_acc_init(AttnAcc *a, int rows, int head_dim) {
     a->rows = rows;
     a->head_dim = head_dim;
@@ -71,11 +73,7 @@ static void softmax_update(AttnAcc *a, int row0, float *s, int rows, int kn) {
             continue;
         }
         float rescale = expf(m_old - m_new);
-        float sum = 0.0f;
-        for (int c = 0; c < kn; c++) {
-            sr[c] = expf(sr[c] - m_new);
-            sum += sr[c];
-        }
+        float sum = simd_kernels()->exp_sum(sr, kn, m_new);
         if (rescale != 1.0f) {
             float *orow = a->o + (size_t)(row0 + r) * hd;
             for (int i = 0; i < hd; i++) orow[i] *= rescale;

@@ -282,7 +282,7 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
     }
     int global = cfg->layer_kind[layer] == LAYER_GLOBAL;
     double t0 = global ? now_seconds() : 0.0;
-    int threads = kernels_single_thread_begin(), rc = 0;
+    int rc = 0;
     if (f->global_attention && global) {
         rc = sharded_attention(f, layer, cache, n, pos0, err);
     } else {
@@ -292,7 +292,6 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
             rc = swan_error_set(err, "out of memory growing the K/V cache of layer %d at position %ld",
                                 layer, pos0);
     }
-    kernels_single_thread_end(threads);
     if (rc != 0) return -1;
     if (global) *attn_seconds += now_seconds() - t0;
     matmul(f->proj, d, f->att, H * hd, n, &lw->wo, &f->mm);

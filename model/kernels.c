@@ -5,10 +5,6 @@
 
 #include "parallel.h"
 
-void matmul_wt(float *y, const float *x, const float *w, int n, int in, int out) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
-}
-
 void rmsnorm_rows(float *out, const float *x, const float *g, int rows, int d, float eps) {
     for (int r = 0; r < rows; r++) {
         const float *xr = x + (size_t)r * d;
@@ -38,20 +34,12 @@ void add_inplace(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
+/* One pool of threads does all the parallel work (parallel.h): BLAS runs
+ * single-threaded inside its items, so BLAS's own threads never spin against
+ * ours, and products split over the pool by blocks of weight rows. */
 void kernels_set_threads(int threads) {
-    if (threads > 0) openblas_set_num_threads(threads);
-    /* Attention runs on as many threads of our own (see parallel.h). */
-    parallel_set_workers(openblas_get_num_threads());
-}
-
-/* OpenBLAS threads even tiny products, and waking its threads costs more
- * than an attention tile (at most 128 x 256 x head_dim) takes to compute. */
-int kernels_single_thread_begin(void) {
-    int threads = openblas_get_num_threads();
-    if (threads > 1) openblas_set_num_threads(1);
-    return threads;
-}
-
-void kernels_single_thread_end(int threads) {
-    if (threads > 1) openblas_set_num_threads(threads);
+    static int library_default;
+    if (!library_default) library_default = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    parallel_set_workers(threads > 0 ? threads : library_default);
 }

@@ -7,13 +7,21 @@
 
 int matmul_scratch_init(MatmulScratch *s, int max_cols) {
     s->floats = (size_t)max_cols > MATMUL_PANEL_FLOATS ? (size_t)max_cols : MATMUL_PANEL_FLOATS;
-    s->panel = malloc(sizeof(float) * s->floats);
-    return s->panel ? 0 : -1;
+    s->npanels = parallel_workers();
+    s->panels = calloc((size_t)s->npanels, sizeof *s->panels);
+    int ok = s->panels != NULL;
+    for (int i = 0; ok && i < s->npanels; i++)
+        ok = (s->panels[i] = malloc(sizeof(float) * s->floats)) != NULL;
+    if (ok) return 0;
+    matmul_scratch_free(s);
+    return -1;
 }
 
 void matmul_scratch_free(MatmulScratch *s) {
-    free(s->panel);
-    s->panel = NULL;
+    for (int i = 0; s->panels && i < s->npanels; i++) free(s->panels[i]);
+    free(s->panels);
+    s->panels = NULL;
+    s->npanels = 0;
 }
 
 static size_t dtype_bytes(MatDtype d) {
@@ -78,27 +86,58 @@ static void matmul_dot(const MatmulOut *outs, int count, const float *x, int ldx
     for (int i = 0; i < items; i++) dot_item(&job, i, 0);
 }
 
-/* 16-bit weights for many rows: widen a panel of weight rows that stays in
- * cache, then one sgemm per panel. */
-static void matmul_panels(float *y, int ldy, const float *x, int ldx, int n, const Matrix *w,
-                          MatmulScratch *s) {
-    int panel_rows = (int)(s->floats / (size_t)w->cols);
-    for (int r0 = 0; r0 < w->rows; r0 += panel_rows) {
-        int rows = w->rows - r0 < panel_rows ? w->rows - r0 : panel_rows;
-        simd_kernels()->widen(w->dtype, row_ptr(w, r0), s->panel, (size_t)rows * w->cols);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rows, w->cols, 1.0f, x, ldx, s->panel,
-                    w->cols, 0.0f, y + r0, ldy);
+/* Rows [r0, r0 + rows) of W against n rows of x, on one thread: F32
+ * weights straight into sgemm; 16-bit ones widened a panel at a time into
+ * this worker's panel, which stays in cache while sgemm reads it. */
+static void gemm_rows(float *y, int ldy, const float *x, int ldx, int n, const Matrix *w, int r0,
+                      int rows, float *panel, size_t panel_floats) {
+    if (w->dtype == MAT_F32) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rows, w->cols, 1.0f, x, ldx,
+                    (const float *)w->data + (size_t)r0 * w->cols, w->cols, 0.0f, y + r0, ldy);
+        return;
     }
+    int panel_rows = (int)(panel_floats / (size_t)w->cols);
+    for (int p0 = r0; p0 < r0 + rows; p0 += panel_rows) {
+        int m = r0 + rows - p0 < panel_rows ? r0 + rows - p0 : panel_rows;
+        simd_kernels()->widen(w->dtype, row_ptr(w, p0), panel, (size_t)m * w->cols);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, m, w->cols, 1.0f, x, ldx, panel,
+                    w->cols, 0.0f, y + p0, ldy);
+    }
+}
+
+typedef struct {
+    const Matrix *w;
+    const float *x;
+    int ldx, n;
+    float *y;
+    int ldy, block;
+    MatmulScratch *s;
+} GemmJob;
+
+static void gemm_item(void *ctx, int item, int worker) {
+    const GemmJob *j = ctx;
+    int r0 = item * j->block, rows = j->w->rows - r0 < j->block ? j->w->rows - r0 : j->block;
+    gemm_rows(j->y, j->ldy, j->x, j->ldx, j->n, j->w, r0, rows, j->s->panels[worker], j->s->floats);
+}
+
+/* Weight rows per item of a many-row product: a multiple of 16 (sgemm's
+ * blocking), about two items per worker so a slow one can be caught up. */
+static int gemm_block(int rows, int workers) {
+    int block = (rows + 2 * workers - 1) / (2 * workers);
+    block = (block + 15) / 16 * 16;
+    return block < 64 ? 64 : block;
 }
 
 static void matmul_many_rows(float *y, int ldy, const float *x, int ldx, int n, const Matrix *w,
                              MatmulScratch *s) {
-    if (w->dtype == MAT_F32) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, w->rows, w->cols, 1.0f, x, ldx, w->data,
-                    w->cols, 0.0f, y, ldy);
-    } else {
-        matmul_panels(y, ldy, x, ldx, n, w, s);
+    int workers = parallel_workers();
+    GemmJob job = {w, x, ldx, n, y, ldy, gemm_block(w->rows, workers), s};
+    int items = (w->rows + job.block - 1) / job.block;
+    if (workers > 1 && workers <= s->npanels && items > 1) {
+        parallel_for(items, gemm_item, &job);
+        return;
     }
+    for (int i = 0; i < items; i++) gemm_item(&job, i, 0);
 }
 
 void matmul_group(const MatmulOut *outs, int count, const float *x, int ldx, int n, MatmulScratch *s) {

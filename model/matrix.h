@@ -19,9 +19,11 @@ typedef struct {
  * with dot products instead of widening panels for sgemm. */
 #define MATMUL_DOT_MAX_ROWS 4
 
-/* Scratch for widening panels of 16-bit weights; one per caller thread. */
+/* Scratch for widening panels of 16-bit weights: one panel per worker of
+ * the pool (parallel.h) as it was sized when the scratch was made. */
 typedef struct {
-    float *panel; /* [floats] */
+    float **panels; /* [npanels][floats] */
+    int npanels;
     size_t floats;
 } MatmulScratch;
 /* A panel's size: about 1 MB of f32, so it stays in L2 while sgemm reads it. */

@@ -1,5 +1,6 @@
 #include "simd.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,14 @@ static const SimdKernels *choose(void) {
     return k ? k : simd_portable();
 }
 
+static const SimdKernels *chosen;
+
+static void choose_once(void) {
+    chosen = choose();
+}
+
 const SimdKernels *simd_kernels(void) {
-    /* Chosen before any worker thread starts: the first call comes from
-     * the thread that loads the model. */
-    static const SimdKernels *chosen;
-    if (!chosen) chosen = choose();
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, choose_once); /* worker threads may ask first */
     return chosen;
 }

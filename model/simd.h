@@ -18,7 +18,12 @@ typedef struct {
      * j < n; W row-major with `cols` columns. */
     void (*dot_rows)(MatDtype dtype, const void *w, int cols, int r0, int r1, const float *x, int ldx,
                      int n, float *y, int ldy);
+    /* s[i] = exp(s[i] - shift) for i < n (exp(-inf) = 0); returns their sum
+     * (the softmax step of attention). */
+    float (*exp_sum)(float *s, int n, float shift);
 } SimdKernels;
+
+float simd_exp_sum_portable(float *s, int n, float shift);
 
 /* The kernels in force (chosen on first use). */
 const SimdKernels *simd_kernels(void);

@@ -114,8 +114,42 @@ TARGET static void dot_rows_avx512(MatDtype dtype, const void *w, int cols, int 
         dot_rows_typed(MAT_F32, w, cols, r0, r1, x, ldx, n, y, ldy);
 }
 
+/* exp(x) = 2^k e^r with k = round(x / ln 2), |r| <= ln 2 / 2, and e^r by
+ * Cephes' expf polynomial (about 1 ulp); below -87.3 the result is 0 (as
+ * exp(-inf) must be for masked scores). */
+INLINE __m512 exp512(__m512 x) {
+    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
+    const __m512 ln2_hi = _mm512_set1_ps(0.693359375f), ln2_lo = _mm512_set1_ps(-2.12194440e-4f);
+    __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_LT_OQ);
+    x = _mm512_min_ps(x, _mm512_set1_ps(88.3f));
+    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, log2e),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(k, ln2_hi, x);
+    r = _mm512_fnmadd_ps(k, ln2_lo, r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_maskz_mov_ps((__mmask16)~tiny, _mm512_scalef_ps(p, k));
+}
+
+TARGET static float exp_sum_avx512(float *s, int n, float shift) {
+    __m512 sum = _mm512_setzero_ps(), sh = _mm512_set1_ps(shift);
+    for (int i = 0; i < n; i += 16) {
+        int left = n - i;
+        __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        __m512 e = exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + i), sh));
+        _mm512_mask_storeu_ps(s + i, m, e);
+        sum = _mm512_add_ps(sum, _mm512_maskz_mov_ps(m, e));
+    }
+    return _mm512_reduce_add_ps(sum);
+}
+
 const SimdKernels *simd_avx512(void) {
-    static const SimdKernels k = {"avx512", widen_avx512, dot_rows_avx512};
+    static const SimdKernels k = {"avx512", widen_avx512, dot_rows_avx512, exp_sum_avx512};
     __builtin_cpu_init();
     /* Every CPU with AVX-512 has F16C and FMA (clang 14 cannot ask for F16C by name). */
     int ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&

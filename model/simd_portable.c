@@ -1,5 +1,7 @@
 /* Plain C: the reference the vector versions are tested against, and what
  * runs on CPUs without AVX2. */
+#include <math.h>
+
 #include "simd.h"
 #include "simd_scalar.h"
 
@@ -21,7 +23,16 @@ static void dot_rows_portable(MatDtype dtype, const void *w, int cols, int r0, i
     }
 }
 
+float simd_exp_sum_portable(float *s, int n, float shift) {
+    float sum = 0.0f;
+    for (int i = 0; i < n; i++) {
+        s[i] = expf(s[i] - shift);
+        sum += s[i];
+    }
+    return sum;
+}
+
 const SimdKernels *simd_portable(void) {
-    static const SimdKernels k = {"portable", widen_portable, dot_rows_portable};
+    static const SimdKernels k = {"portable", widen_portable, dot_rows_portable, simd_exp_sum_portable};
     return &k;
 }

@@ -180,6 +180,30 @@ static void test_dot_rows(const SimdKernels *k, MatDtype d) {
             }
 }
 
+/* ---- softmax exponentials ---- */
+
+static void test_exp_sum(const SimdKernels *k) {
+    const int lengths[] = {1, 15, 16, 17, 100, 256};
+    for (size_t li = 0; li < sizeof lengths / sizeof *lengths; li++) {
+        int n = lengths[li];
+        float s[256], in[256];
+        for (int i = 0; i < n; i++) in[i] = s[i] = next_float() * 40.0f - 30.0f; /* -70 .. 10 */
+        if (n > 3) s[1] = in[1] = -INFINITY, s[2] = in[2] = -200.0f; /* masked, underflowing */
+        float shift = 3.5f, sum = k->exp_sum(s, n, shift);
+        double want_sum = 0.0, worst = 0.0;
+        for (int i = 0; i < n; i++) {
+            double want = exp((double)(float)(in[i] - shift)); /* the kernel subtracts in f32 too */
+            want_sum += want;
+            double e = want > 1e-30 ? fabs(s[i] - want) / want : fabs(s[i] - want);
+            worst = e > worst ? e : worst;
+        }
+        int zeros = n <= 3 || (s[1] == 0.0f && s[2] == 0.0f);
+        CHECK(worst < 4e-7 && fabs(sum - want_sum) <= 1e-6 * want_sum && zeros,
+              "%s: exp of %d scores: rel error %.2e, sum %.9g vs %.9g%s", k->name, n, worst, sum,
+              want_sum, zeros ? "" : ", exp(-inf) not 0");
+    }
+}
+
 /* ---- matmul: both paths, side by side in a wide output ---- */
 
 static void test_matmul(MatDtype d) {
@@ -219,6 +243,7 @@ int main(void) {
         }
         ran++;
         test_widen_special_values(k);
+        test_exp_sum(k);
         for (MatDtype d = MAT_F32; d <= MAT_BF16; d++) {
             test_widen_lengths(k, d);
             test_dot_rows(k, d);
