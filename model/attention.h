@@ -11,6 +11,9 @@
 /* Query tile: about this many rows (tokens x heads of a KV group). */
 #define ATTN_QROWS 128
 #define ATTN_KTILE 256
+/* Up to this many query rows a tile uses matrix-vector products: sgemm's
+ * packing costs more than such a product (one token of a KV group). */
+#define ATTN_GEMV_ROWS 8
 
 typedef struct {
     int rows, head_dim;
