@@ -92,11 +92,11 @@ static void attend_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, 
     const float *vt = seg->v + (size_t)(j0 - seg->pos0) * seg->ld;
     if (rows <= ATTN_GEMV_ROWS) /* decode: no packing for a product this small */
         for (int r = 0; r < rows; r++)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, kn, hd, 1.0f, kt, seg->ld, qt + (size_t)r * hd, 1, 0.0f,
-                        s + (size_t)r * kn, 1);
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, kn, hd, 1.0f, kt, seg->ld, qt + (size_t)r * hd, 1,
+                        0.0f, s + (size_t)r * kn, 1);
     else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, kn, hd, 1.0f, qt, hd, kt, seg->ld, 0.0f, s,
-                    kn);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, kn, hd, 1.0f, qt, hd, kt, seg->ld,
+                    0.0f, s, kn);
     long jl = j0 + kn - 1;
     int whole = jl <= pa && (q->window == 0 || j0 > pb - q->window);
     if (!whole) mask_tile(s, rows, kn, grp, pa, j0, q->window);
@@ -104,11 +104,11 @@ static void attend_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, 
     float *o = a->o + (size_t)t0 * grp * hd;
     if (rows <= ATTN_GEMV_ROWS)
         for (int r = 0; r < rows; r++)
-            cblas_sgemv(CblasRowMajor, CblasTrans, kn, hd, 1.0f, vt, seg->ld, s + (size_t)r * kn, 1, 1.0f,
-                        o + (size_t)r * hd, 1);
+            cblas_sgemv(CblasRowMajor, CblasTrans, kn, hd, 1.0f, vt, seg->ld, s + (size_t)r * kn, 1,
+                        1.0f, o + (size_t)r * hd, 1);
     else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, kn, 1.0f, s, kn, vt, seg->ld, 1.0f, o,
-                    hd);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, kn, 1.0f, s, kn, vt, seg->ld,
+                    1.0f, o, hd);
 }
 
 void attn_accumulate(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, float *scratch) {
