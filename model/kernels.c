@@ -5,29 +5,83 @@
 
 #include "parallel.h"
 
-void rmsnorm_rows(float *out, const float *x, const float *g, int rows, int d, float eps) {
-    for (int r = 0; r < rows; r++) {
-        const float *xr = x + (size_t)r * d;
-        float *or_ = out + (size_t)r * d;
+/* Rows per item when a row-wise kernel is spread over the pool, and the
+ * least work (rows x width) worth waking the workers for. */
+#define ROWS_PER_ITEM 16
+#define ROWS_PARALLEL_MIN_FLOATS (64 * 1024)
+
+typedef struct {
+    void (*rows_fn)(void *args, int r0, int r1);
+    void *args;
+    int rows;
+} RowsJob;
+
+static void rows_item(void *ctx, int item, int worker) {
+    (void)worker;
+    const RowsJob *j = ctx;
+    int r0 = item * ROWS_PER_ITEM, r1 = r0 + ROWS_PER_ITEM < j->rows ? r0 + ROWS_PER_ITEM : j->rows;
+    j->rows_fn(j->args, r0, r1);
+}
+
+/* Runs fn over rows [0, rows), split over the pool when it is big enough. */
+static void for_rows(void (*fn)(void *, int, int), void *args, int rows, size_t width) {
+    if (parallel_workers() == 1 || (size_t)rows * width < ROWS_PARALLEL_MIN_FLOATS) {
+        fn(args, 0, rows);
+        return;
+    }
+    RowsJob job = {fn, args, rows};
+    parallel_for((rows + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM, rows_item, &job);
+}
+
+typedef struct {
+    float *out;
+    const float *x, *g;
+    int d;
+    float eps;
+} NormArgs;
+
+static void rmsnorm_range(void *p, int r0, int r1) {
+    const NormArgs *a = p;
+    int d = a->d;
+    for (int r = r0; r < r1; r++) {
+        const float *xr = a->x + (size_t)r * d;
+        float *or_ = a->out + (size_t)r * d;
         /* Double accumulation: d can be thousands wide and the scale feeds
          * every later layer. */
         double ss = 0.0;
         for (int i = 0; i < d; i++) ss += (double)xr[i] * xr[i];
-        float inv = (float)(1.0 / sqrt(ss / d + eps));
-        for (int i = 0; i < d; i++) or_[i] = xr[i] * inv * g[i];
+        float inv = (float)(1.0 / sqrt(ss / d + a->eps));
+        for (int i = 0; i < d; i++) or_[i] = xr[i] * inv * a->g[i];
     }
 }
 
-void swiglu_rows(float *out, const float *gate_up, int rows, int inter) {
-    for (int r = 0; r < rows; r++) {
-        const float *gate = gate_up + (size_t)r * 2 * inter;
-        const float *up = gate + inter;
-        float *o = out + (size_t)r * inter;
-        for (int i = 0; i < inter; i++) {
+void rmsnorm_rows(float *out, const float *x, const float *g, int rows, int d, float eps) {
+    NormArgs a = {out, x, g, d, eps};
+    for_rows(rmsnorm_range, &a, rows, (size_t)d);
+}
+
+typedef struct {
+    float *out;
+    const float *gate_up;
+    int inter;
+} SwigluArgs;
+
+static void swiglu_range(void *p, int r0, int r1) {
+    const SwigluArgs *a = p;
+    for (int r = r0; r < r1; r++) {
+        const float *gate = a->gate_up + (size_t)r * 2 * a->inter;
+        const float *up = gate + a->inter;
+        float *o = a->out + (size_t)r * a->inter;
+        for (int i = 0; i < a->inter; i++) {
             float gv = gate[i];
             o[i] = gv / (1.0f + expf(-gv)) * up[i];
         }
     }
+}
+
+void swiglu_rows(float *out, const float *gate_up, int rows, int inter) {
+    SwigluArgs a = {out, gate_up, inter};
+    for_rows(swiglu_range, &a, rows, (size_t)inter);
 }
 
 void add_inplace(float *x, const float *y, size_t n) {
