@@ -115,7 +115,8 @@ static int load_prompt(const GenerateOptions *o, Tokenizer **tok, int **ids, lon
 
 /* The next token's logits after running tokens at pos .. pos + n - 1. */
 static int advance(Engine *e, const int *tokens, long pos, long n, float *logits) {
-    EngineRun run = {0, "generate", tokens, pos, n, NULL, logits};
+    EngineRun run = {
+        .doc = 0, .label = "generate", .tokens = tokens, .pos0 = pos, .n = n, .logits = logits};
     return engine_run(e, &run);
 }
 
@@ -173,8 +174,14 @@ int cmd_generate(int argc, char **argv, int world) {
                       prompt[i], i, cfg.vocab_size);
             goto done;
         }
-    EngineOptions eo = {o.model_dir, (int)o.chunk,      (int)o.threads, 1,   o.wire_bf16,
-                        o.stages,    (int)o.nope_group, o.context,      NULL};
+    EngineOptions eo = {.model_dir = o.model_dir,
+                        .chunk = (int)o.chunk,
+                        .threads = (int)o.threads,
+                        .in_flight = 1,
+                        .activations_bf16 = o.wire_bf16,
+                        .stages = o.stages,
+                        .nope_group = (int)o.nope_group,
+                        .context = o.context};
     if (!(e = engine_open(&cfg, &eo, world))) goto done;
     rc = generate(&o, e, &cfg, tok, prompt, n);
     engine_end_document(e, 0);

@@ -187,8 +187,11 @@ static int start_document(Batch *b, ScoreSlot *s) {
     if (rc == 0) return 0;
     SwanError err;
     s->nll = malloc(sizeof(double) * (size_t)s->doc.ntokens);
-    s->run = (EngineRun){(uint64_t)s->doc.seq, s->doc.id, s->doc.tokens, 0,
-                         s->doc.ntokens,       s->nll,    NULL};
+    s->run = (EngineRun){.doc = (uint64_t)s->doc.seq,
+                         .label = s->doc.id,
+                         .tokens = s->doc.tokens,
+                         .n = s->doc.ntokens,
+                         .nll = s->nll};
     s->t0 = cli_now();
     s->used = 1;
     s->failed = 0;
@@ -287,9 +290,15 @@ int cmd_score(int argc, char **argv, int world) {
         doc_reader_init(&reader, o.inputs, o.ninputs, &ro);
         Progress progress;
         progress_init(&progress, o.progress);
-        EngineOptions eo = {o.model_dir,       (int)o.chunk, (int)o.threads,
-                            (int)o.in_flight,  o.wire_bf16,  o.stages,
-                            (int)o.nope_group, o.context,    &progress};
+        EngineOptions eo = {.model_dir = o.model_dir,
+                            .chunk = (int)o.chunk,
+                            .threads = (int)o.threads,
+                            .in_flight = (int)o.in_flight,
+                            .activations_bf16 = o.wire_bf16,
+                            .stages = o.stages,
+                            .nope_group = (int)o.nope_group,
+                            .context = o.context,
+                            .progress = &progress};
         Engine *engine = engine_open(&cfg, &eo, world);
         if (engine) failed = score_batch(engine, (int)o.in_flight, &reader, &sink, &progress);
         engine_close(engine);
