@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "half_float.h"
 #include "model_paths.h"
 
 BenchModelShape bench_model_default(void) {
@@ -149,10 +150,8 @@ static int write_config(const char *dir, const SwanConfig *c) {
 static int write_values(FILE *f, const float *v, size_t n, int bf16) {
     if (!bf16) return fwrite(v, sizeof(float), n, f) == n ? 0 : -1;
     for (size_t i = 0; i < n; i++) {
-        uint32_t bits;
-        memcpy(&bits, &v[i], sizeof bits);
-        bits += 0x7fffu + ((bits >> 16) & 1u);
-        unsigned char le[2] = {(unsigned char)(bits >> 16), (unsigned char)(bits >> 24)};
+        uint16_t h = half_f32_to_bf16(v[i]);
+        unsigned char le[2] = {(unsigned char)h, (unsigned char)(h >> 8)};
         if (fwrite(le, 1, 2, f) != 2) return -1;
     }
     return 0;

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "gguf_writer.h"
+#include "half_float.h"
 #include "matrix.h"
 #include "model_paths.h"
 #include "safetensors.h"
@@ -79,14 +80,6 @@ typedef struct {
     int type;            /* GGUF_TYPE_F32 or GGUF_TYPE_BF16 */
 } OutTensor;
 
-/* Round to nearest even; a NaN stays a quiet NaN. */
-static uint16_t to_bf16(float f) {
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 64);
-    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-}
-
 /* Hugging Face's rotate-half row h*hd + j*hd/2 + i becomes ggml's adjacent
  * pair row h*hd + 2i + j. */
 static int64_t source_row(const OutTensor *o, int64_t r) {
@@ -115,7 +108,7 @@ static int write_rows(FILE *f, const OutTensor *o, float *row, uint16_t *half) {
         if (dt == MAT_BF16) /* BF16 to BF16 keeps the stored bits */
             memcpy(half, (const unsigned char *)o->src->data + (size_t)sr * cols * 2, (size_t)cols * 2);
         else
-            for (int64_t c = 0; c < cols; c++) half[c] = to_bf16(row[c]);
+            for (int64_t c = 0; c < cols; c++) half[c] = half_f32_to_bf16(row[c]);
         if (fwrite(half, 2, (size_t)cols, f) != (size_t)cols) return -1;
     }
     return 0;

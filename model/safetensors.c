@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "half_float.h"
+
 #define ST_INDEX_NAME "model.safetensors.index.json"
 #define ST_SINGLE_NAME "model.safetensors"
 #define ST_MAX_HEADER (100u << 20)            /* the format's own limit */
@@ -462,35 +464,6 @@ int st_has(const SafeTensors *st, const char *name) {
     return file_find(&st->files[file], name) != NULL;
 }
 
-static float half_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-    if (exp == 0) {
-        /* zero or subnormal: mant * 2^-24 is exact in f32 */
-        float v = (float)mant * 0x1p-24f;
-        return sign ? -v : v;
-    }
-    if (exp == 31)
-        bits = sign | 0x7f800000u | mant << 13; /* inf, nan (payload kept) */
-    else
-        bits = sign | (exp + 112) << 23 | mant << 13;
-    float v;
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}
-
-static float bf16_to_f32(uint16_t h) {
-    uint32_t bits = (uint32_t)h << 16;
-    float v;
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}
-
-/* Safetensors data is little-endian and maybe unaligned: read bytes. */
-static uint16_t load_le16(const unsigned char *p) {
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
 void st_to_f32(const StTensor *t, float *dst, size_t n) {
     const unsigned char *src = t->data;
     switch (t->dtype) {
@@ -507,10 +480,10 @@ void st_to_f32(const StTensor *t, float *dst, size_t n) {
 #endif
         break;
     case ST_F16:
-        for (size_t i = 0; i < n; i++) dst[i] = half_to_f32(load_le16(src + 2 * i));
+        for (size_t i = 0; i < n; i++) dst[i] = half_f16_to_f32(half_load_le16(src + 2 * i));
         break;
     case ST_BF16:
-        for (size_t i = 0; i < n; i++) dst[i] = bf16_to_f32(load_le16(src + 2 * i));
+        for (size_t i = 0; i < n; i++) dst[i] = half_bf16_to_f32(half_load_le16(src + 2 * i));
         break;
     default:
         /* Callers check the dtype first; make a slip loud, not silent. */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "half_float.h"
+
 _Static_assert(sizeof(MPI_Request) <= sizeof(((WirePending *)0)->request),
                "WirePending too small for an MPI_Request");
 
@@ -157,22 +159,12 @@ void wire_tensor_f32(Swan__Tensor *t, int64_t *shape_storage, int ndim, const in
     t->data.data = (uint8_t *)data;
 }
 
-/* Rounds to nearest, ties to even, as PyTorch's float->bfloat16 does; a NaN
- * stays a (quiet) NaN instead of rounding into infinity. */
-static uint16_t bf16_from_f32(float f) {
-    uint32_t bits;
-    memcpy(&bits, &f, sizeof bits);
-    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
-    bits += 0x7fffu + ((bits >> 16) & 1u);
-    return (uint16_t)(bits >> 16);
-}
-
 void wire_tensor_bf16(Swan__Tensor *t, int64_t *shape_storage, int ndim, const int64_t *shape,
                       const float *data, uint8_t *storage) {
     wire_tensor_f32(t, shape_storage, ndim, shape, data);
     size_t n = t->data.len / sizeof(float);
     for (size_t i = 0; i < n; i++) {
-        uint16_t h = bf16_from_f32(data[i]);
+        uint16_t h = half_f32_to_bf16(data[i]);
         storage[2 * i] = (uint8_t)(h & 0xff);
         storage[2 * i + 1] = (uint8_t)(h >> 8);
     }
@@ -217,10 +209,7 @@ void wire_tensor_read(const Swan__Tensor *t, float *dst) {
         memcpy(dst, t->data.data, n * sizeof(float));
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        uint32_t bits = (uint32_t)t->data.data[2 * i] << 16 | (uint32_t)t->data.data[2 * i + 1] << 24;
-        memcpy(&dst[i], &bits, sizeof bits);
-    }
+    for (size_t i = 0; i < n; i++) dst[i] = half_bf16_to_f32(half_load_le16(t->data.data + 2 * i));
 }
 
 static WirePeerErrorFn peer_error_fn;
