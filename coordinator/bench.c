@@ -23,6 +23,7 @@ typedef struct {
     const char *mode, *model_dir, *out_dir;
     BenchModelShape shape;
     long chunk, tokens, prompt, threads, repeat;
+    ComputeMode compute;
     int json;
 } BenchOptions;
 
@@ -35,7 +36,9 @@ static const char bench_usage[] =
     "  --vocab V (256) --window W (512; layers follow the pattern SSSN) --dtype f32|bf16 (f32)\n"
     "  --tokens N     prefill: document length (2048); decode: tokens generated (128)\n"
     "  --prompt P     decode: tokens before the first generated one (512)\n"
-    "  --chunk C (512) --threads T (library default) --repeat R (3) --json\n";
+    "  --chunk C (512) --threads T (library default) --repeat R (3) --json\n"
+    "  --compute exact|bf16 (exact); prefill in bf16 also scores once exactly and\n"
+    "                 reports mean and max |dNLL| against it\n";
 
 static int parse_number(BenchOptions *o, const char *a, const char *v, int *matched) {
     struct {
@@ -70,6 +73,8 @@ static int parse_option(BenchOptions *o, const char *a, const char *v) {
         o->model_dir = v;
     } else if (!strcmp(a, "--dtype") && (!strcmp(v, "f32") || !strcmp(v, "bf16"))) {
         o->shape.bf16 = !strcmp(v, "bf16");
+    } else if (!strcmp(a, "--compute")) {
+        return cli_parse_compute(a, v, &o->compute);
     } else {
         cli_error("bench: unknown option '%s %s' (see swan bench --help)", a, v);
         return -1;
@@ -120,14 +125,18 @@ static float *filled(size_t n) {
     return m;
 }
 
-/* Best of `repeat` F32 products of the shape a prefill chunk meets most,
- * through the engine's own product (sgemm split over the same threads). */
-static double sgemm_gflops(int m, int n, int k, int repeat) {
+/* Best of `repeat` exact F32 products of the shape a prefill chunk meets
+ * most, split over the engine's threads as its own products are: through
+ * OpenBLAS's cblas_sgemm, or through the engine's GEMM kernel. */
+static double gemm_gflops(int m, int n, int k, int repeat, int openblas) {
     float *a = filled((size_t)m * k), *b = filled((size_t)n * k),
           *y = malloc(sizeof(float) * (size_t)m * n);
     Matrix w = {MAT_F32, b, n, k};
     MatmulScratch s = {0};
     double best = 0.0;
+    ComputeMode mode = matmul_compute();
+    matmul_set_compute(COMPUTE_EXACT);
+    int was_openblas = matmul_force_openblas(openblas);
     if (a && b && y && matmul_scratch_init(&s, k) == 0) {
         matmul(y, n, a, k, m, &w, &s); /* warm-up */
         for (int r = 0; r < repeat; r++) {
@@ -137,6 +146,8 @@ static double sgemm_gflops(int m, int n, int k, int repeat) {
             best = g > best ? g : best;
         }
     }
+    matmul_force_openblas(was_openblas);
+    matmul_set_compute(mode);
     matmul_scratch_free(&s);
     free(a);
     free(b);
@@ -250,8 +261,29 @@ static int decode_once(Stage *s, const int *prompt_tokens, long prompt, long ste
 
 typedef struct {
     double seconds, tokens_per_s, machine; /* machine: sgemm GFLOP/s or read GB/s */
+    double gemm;                           /* prefill: the engine's GEMM kernel, GFLOP/s */
     double peak_rss_mib;                   /* of the engine's run, before measuring the machine */
+    double dnll_mean, dnll_max;            /* prefill in bf16: |NLL - exact NLL| per token */
 } BenchFigures;
+
+/* Scores the document once more in exact mode and compares. */
+static int compare_with_exact(Stage *s, const int *tokens, long n, int chunk, const double *nll,
+                              BenchFigures *fig, SwanError *err) {
+    double *exact = malloc(sizeof(double) * (size_t)n), secs;
+    if (!exact) return swan_error_set(err, "out of memory");
+    matmul_set_compute(COMPUTE_EXACT);
+    int rc = prefill_once(s, tokens, n, chunk, exact, &secs, err);
+    matmul_set_compute(COMPUTE_BF16);
+    double sum = 0.0;
+    for (long i = 0; rc == 0 && i + 1 < n; i++) {
+        double d = fabs(nll[i] - exact[i]);
+        sum += d;
+        fig->dnll_max = d > fig->dnll_max ? d : fig->dnll_max;
+    }
+    fig->dnll_mean = n > 1 ? sum / (double)(n - 1) : 0.0;
+    free(exact);
+    return rc;
+}
 
 static int run_engine(const BenchOptions *o, SwanModel *m, BenchFigures *fig) {
     const SwanConfig *cfg = &m->cfg;
@@ -268,6 +300,8 @@ static int run_engine(const BenchOptions *o, SwanModel *m, BenchFigures *fig) {
     for (long r = 0; rc == 0 && r < o->repeat; r++)
         rc = decode ? decode_once(&s, tokens, n, o->tokens, (int)o->chunk, logits, &secs[r], &err)
                     : prefill_once(&s, tokens, n, (int)o->chunk, nll, &secs[r], &err);
+    if (rc == 0 && !decode && o->compute == COMPUTE_BF16)
+        rc = compare_with_exact(&s, tokens, n, (int)o->chunk, nll, fig, &err);
     if (rc == 0) {
         qsort(secs, (size_t)o->repeat, sizeof *secs, compare_doubles);
         fig->seconds = secs[o->repeat / 2];
@@ -290,16 +324,21 @@ static void report(const BenchOptions *o, const SwanModel *m, const BenchFigures
     double engine = decode ? m->w.bytes * f->tokens_per_s / 1e9
                            : (weight_flops_per_token(c) * o->tokens + attention_flops(c, o->tokens)) /
                                  f->seconds / 1e9;
+    int bf16 = o->compute == COMPUTE_BF16;
     if (o->json) {
         printf(
-            "{\"bench\":\"%s\",\"simd\":\"%s\",\"threads\":%d,\"dim\":%d,\"layers\":%d,\"vocab\":%d,"
-            "\"weight_bytes\":%zu,\"chunk\":%ld,\"tokens\":%ld,\"prompt\":%ld,\"seconds_median\":%.4f,"
-            "\"tokens_per_s\":%.2f,\"engine_%s\":%.2f,\"machine_%s\":%.2f,\"share_of_machine\":%.3f,"
-            "\"peak_rss_bytes\":%.0f}\n",
-            o->mode, simd_kernels()->name, parallel_workers(), c->hidden_size, c->num_layers,
-            c->vocab_size, m->w.bytes, o->chunk, o->tokens, decode ? o->prompt : 0, f->seconds,
-            f->tokens_per_s, decode ? "gbs" : "gflops", engine, decode ? "read_gbs" : "sgemm_gflops",
-            f->machine, engine / f->machine, rss * 1048576.0);
+            "{\"bench\":\"%s\",\"simd\":\"%s\",\"gemm\":\"%s\",\"compute\":\"%s\",\"threads\":%d,"
+            "\"dim\":%d,\"layers\":%d,\"vocab\":%d,\"weight_bytes\":%zu,\"chunk\":%ld,\"tokens\":%ld,"
+            "\"prompt\":%ld,\"seconds_median\":%.4f,\"tokens_per_s\":%.2f,\"engine_%s\":%.2f,"
+            "\"machine_%s\":%.2f,\"share_of_machine\":%.3f,\"peak_rss_bytes\":%.0f",
+            o->mode, simd_kernels()->name, matmul_gemm_name(), compute_mode_name(o->compute),
+            parallel_workers(), c->hidden_size, c->num_layers, c->vocab_size, m->w.bytes, o->chunk,
+            o->tokens, decode ? o->prompt : 0, f->seconds, f->tokens_per_s, decode ? "gbs" : "gflops",
+            engine, decode ? "read_gbs" : "sgemm_gflops", f->machine, engine / f->machine,
+            rss * 1048576.0);
+        if (!decode) printf(",\"machine_gemm_gflops\":%.2f", f->gemm);
+        if (!decode && bf16) printf(",\"dnll_mean\":%.6f,\"dnll_max\":%.6f", f->dnll_mean, f->dnll_max);
+        printf("}\n");
         return;
     }
     printf("%-8s %-8s %7s %9s %9s %12s %14s %10s %9s\n", "bench", "simd", "threads", "weights",
@@ -308,7 +347,13 @@ static void report(const BenchOptions *o, const SwanModel *m, const BenchFigures
     printf("%-8s %-8s %7d %7.1fMB %9ld %12.2f %14.2f %10.2f %7.1fMB\n", o->mode, simd_kernels()->name,
            parallel_workers(), mib, o->tokens, f->tokens_per_s, engine, f->machine, rss);
     printf("the engine reaches %.0f%% of the machine's %s (%s measured in this run)\n",
-           100.0 * engine / f->machine, decode ? "read bandwidth" : "sgemm rate", unit);
+           100.0 * engine / f->machine, decode ? "read bandwidth" : "cblas_sgemm rate", unit);
+    if (!decode)
+        printf("the engine's own exact GEMM kernel runs at %.2f GFLOP/s, %.2fx cblas_sgemm\n", f->gemm,
+               f->gemm / f->machine);
+    if (!decode && bf16)
+        printf("compute bf16 against exact on this document: mean |dNLL| %.5f, max |dNLL| %.5f\n",
+               f->dnll_mean, f->dnll_max);
 }
 
 /* A temporary MODEL_DIR for a random model, removed afterwards. */
@@ -342,6 +387,7 @@ int cmd_bench(int argc, char **argv) {
         return 0;
     }
     kernels_set_threads((int)o.threads);
+    if (cli_set_compute(o.compute) != 0) return 1;
     char dir[4096] = "";
     const char *model_dir = o.model_dir;
     if (!model_dir) {
@@ -357,10 +403,10 @@ int cmd_bench(int argc, char **argv) {
     } else {
         if (run_engine(&o, &m, &fig) == 0) {
             fig.peak_rss_mib = peak_rss_mib(); /* before the machine's own buffers */
-            fig.machine = !strcmp(o.mode, "decode")
-                              ? read_bandwidth((int)o.repeat)
-                              : sgemm_gflops((int)o.chunk, m.cfg.intermediate_size, m.cfg.hidden_size,
-                                             (int)o.repeat);
+            int decode = !strcmp(o.mode, "decode"), rows = (int)o.chunk;
+            int n = m.cfg.intermediate_size, k = m.cfg.hidden_size, r = (int)o.repeat;
+            fig.machine = decode ? read_bandwidth(r) : gemm_gflops(rows, n, k, r, 1);
+            fig.gemm = decode ? 0.0 : gemm_gflops(rows, n, k, r, 0);
             report(&o, &m, &fig);
             status = 0;
         }

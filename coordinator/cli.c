@@ -59,6 +59,20 @@ int cli_parse_wire_dtype(const char *opt, const char *text, int *bf16) {
     return -1;
 }
 
+int cli_parse_compute(const char *opt, const char *text, ComputeMode *mode) {
+    if (text && compute_mode_parse(text, mode) == 0) return 0;
+    cli_error("%s: '%s' is not exact or bf16", opt, text ? text : "");
+    return -1;
+}
+
+int cli_set_compute(ComputeMode mode) {
+    if (matmul_set_compute(mode) == 0) return 0;
+    cli_error(
+        "--compute %s needs the AVX512-BF16 instructions, which this CPU lacks (use --compute exact)",
+        compute_mode_name(mode));
+    return -1;
+}
+
 double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "matrix.h"
 #include "tokenizer.h"
 
 /* Prints "swan: error: ..." as one line on stderr. */
@@ -18,6 +19,12 @@ int cli_parse_double(const char *opt, const char *text, double lo, double hi, do
 
 /* --wire-dtype f32|bf16: *bf16 = 1 for bf16; -1 with a message otherwise. */
 int cli_parse_wire_dtype(const char *opt, const char *text, int *bf16);
+
+/* --compute exact|bf16; -1 with a message otherwise. */
+int cli_parse_compute(const char *opt, const char *text, ComputeMode *mode);
+/* Puts a compute mode in force in this process; -1 with a message where
+ * the CPU cannot compute that way. */
+int cli_set_compute(ComputeMode mode);
 
 /* Seconds on a monotonic clock. */
 double cli_now(void);

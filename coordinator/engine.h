@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "matrix.h"
 #include "planner.h"
 #include "progress.h"
 #include "sink.h"
@@ -25,6 +26,7 @@ typedef struct {
     int threads;          /* BLAS threads per rank (0: the library's, one process only) */
     int in_flight;        /* documents open at once (the pipeline's depth) */
     int activations_bf16; /* pipeline: stage boundaries carry bf16 */
+    ComputeMode compute;  /* how every rank's many-row products compute */
     const char *stages;   /* pipeline: --stages override, or NULL */
     int nope_group;       /* pipeline: ranks per global-layer group */
     long context;         /* pipeline: length the planner balances for */

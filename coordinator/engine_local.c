@@ -116,6 +116,10 @@ Engine *local_engine_open(const SwanConfig *cfg, const EngineOptions *o) {
     l->base.ops = &local_ops;
     l->o = *o;
     kernels_set_threads(o->threads);
+    if (cli_set_compute(o->compute) != 0) {
+        local_close(&l->base);
+        return NULL;
+    }
     SwanError err;
     if (swan_model_load(&l->model, o->model_dir, 0, -1, 1, 1, &err) != 0 ||
         stage_open(&l->stage, &l->model.cfg, &l->model.w, o->chunk, &err) != 0) {

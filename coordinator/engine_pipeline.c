@@ -75,6 +75,7 @@ static void send_setup(PipelineEngine *p) {
     s.max_chunk = p->o.chunk;
     s.threads = p->o.threads > 0 ? p->o.threads : 1;
     s.activation_dtype = p->o.activations_bf16 ? SWAN__DTYPE__DTYPE_BF16 : SWAN__DTYPE__DTYPE_F32;
+    s.compute_dtype = p->o.compute == COMPUTE_BF16 ? SWAN__DTYPE__DTYPE_BF16 : SWAN__DTYPE__DTYPE_F32;
     Swan__Envelope env;
     wire_wrap(&env, SWAN__ENVELOPE__BODY_SETUP, &s);
     SwanError err;

@@ -21,6 +21,7 @@ typedef struct {
     long max_new, chunk, threads, nope_group, context, seed;
     double temperature, top_p;
     int wire_bf16;
+    ComputeMode compute;
 } GenerateOptions;
 
 static const char generate_usage[] =
@@ -31,7 +32,7 @@ static const char generate_usage[] =
     "  --seed S           random stream (default 1): same seed, same text, any rank count\n"
     "  --tokenizer bytes|PATH   default MODEL_DIR/tokenizer.json\n"
     "  --chunk C --threads T --stages ... --nope-group G --context N --wire-dtype D\n"
-    "                     as for score\n";
+    "  --compute exact|bf16  as for score\n";
 
 static int parse_generate_options(int argc, char **argv, GenerateOptions *o) {
     *o = (GenerateOptions){0};
@@ -69,6 +70,8 @@ static int parse_generate_options(int argc, char **argv, GenerateOptions *o) {
             rc = cli_parse_double(a, v, 1e-9, 1.0, &o->top_p);
         else if (!strcmp(a, "--wire-dtype"))
             rc = cli_parse_wire_dtype(a, v, &o->wire_bf16);
+        else if (!strcmp(a, "--compute"))
+            rc = cli_parse_compute(a, v, &o->compute);
         else {
             cli_error("generate: unknown option '%s'", a);
             return -1;
@@ -179,6 +182,7 @@ int cmd_generate(int argc, char **argv, int world) {
                         .threads = (int)o.threads,
                         .in_flight = 1,
                         .activations_bf16 = o.wire_bf16,
+                        .compute = o.compute,
                         .stages = o.stages,
                         .nope_group = (int)o.nope_group,
                         .context = o.context};

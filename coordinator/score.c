@@ -21,6 +21,7 @@ typedef struct {
     long chunk, threads, in_flight, nope_group, context;
     int resume;
     int wire_bf16;
+    ComputeMode compute;
     ProgressMode progress;
     char **inputs;
     int ninputs;
@@ -35,6 +36,9 @@ static const char score_usage[] =
     "  --resume            skip the documents that already have a line in -o PATH\n"
     "  --chunk C           tokens per forward chunk (default 512)\n"
     "  --threads T         BLAS threads per rank (default: 1 under MPI, else the library's)\n"
+    "  --compute bf16      fast mode: products of many rows with activations and weights\n"
+    "                      rounded to bf16 (AVX512-BF16); NLL no longer exact\n"
+    "                      (default exact)\n"
     "  --progress          progress on stderr even when it is not a terminal (a line\n"
     "                      every 10 s); --no-progress: none (default: on a terminal)\n"
     "  --dump-nll PATH     per-token NLL as little-endian float32, n-1 values per\n"
@@ -99,8 +103,10 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
             o->progress = a[2] == 'n' ? PROGRESS_OFF : PROGRESS_ON;
             continue;
         }
-        if (!strcmp(a, "--wire-dtype")) {
-            if (cli_parse_wire_dtype(a, val, &o->wire_bf16) != 0) return -1;
+        if (!strcmp(a, "--wire-dtype") || !strcmp(a, "--compute")) {
+            if ((a[2] == 'w' ? cli_parse_wire_dtype(a, val, &o->wire_bf16)
+                             : cli_parse_compute(a, val, &o->compute)) != 0)
+                return -1;
             i++;
             continue;
         }
@@ -295,6 +301,7 @@ int cmd_score(int argc, char **argv, int world) {
                             .threads = (int)o.threads,
                             .in_flight = (int)o.in_flight,
                             .activations_bf16 = o.wire_bf16,
+                            .compute = o.compute,
                             .stages = o.stages,
                             .nope_group = (int)o.nope_group,
                             .context = o.context,

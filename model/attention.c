@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "matrix.h"
 #include "simd.h"
+#include "simd_gemm.h"
 
 int attn_acc_init(AttnAcc *a, int rows, int head_dim) {
     a->rows = rows;
@@ -40,8 +42,13 @@ static int query_tile_tokens(int grp) {
     return t > 0 ? t : 1;
 }
 
-size_t attn_scratch_floats(int grp) {
+static size_t score_floats(int grp) {
     return (size_t)query_tile_tokens(grp) * grp * ATTN_KTILE;
+}
+
+/* The score tile, then room for the GEMM kernel to pack its operands. */
+size_t attn_scratch_floats(int grp) {
+    return score_floats(grp) + SIMD_GEMM_PACK_BYTES / sizeof(float);
 }
 
 static int visible(long j, long p, long window) {
@@ -83,10 +90,22 @@ static void softmax_update(AttnAcc *a, int row0, float *s, int rows, int kn) {
     }
 }
 
+/* c (+)= a b^T (b_by_k: a b) through the engine's GEMM kernel, or sgemm. */
+static void tile_product(SimdGemmF32 gemm, const GemmF32 *g, float *pack) {
+    if (gemm) {
+        gemm(g, pack);
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, g->b_by_k ? CblasNoTrans : CblasTrans, g->m, g->n, g->k,
+                1.0f, g->a, g->lda, g->b, g->ldb, g->accumulate ? 1.0f : 0.0f, g->c, g->ldc);
+}
+
 static void attend_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, int t0, int nt, long j0,
                         int kn, float *s) {
     int grp = q->grp, hd = q->head_dim, rows = nt * grp;
     long pa = q->pos0 + t0, pb = pa + nt - 1;
+    SimdGemmF32 gemm = matmul_f32_kernel();
+    float *pack = s + score_floats(grp);
     const float *qt = q->q + (size_t)t0 * grp * hd;
     const float *kt = seg->k + (size_t)(j0 - seg->pos0) * seg->ld;
     const float *vt = seg->v + (size_t)(j0 - seg->pos0) * seg->ld;
@@ -95,8 +114,17 @@ static void attend_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, 
             cblas_sgemv(CblasRowMajor, CblasNoTrans, kn, hd, 1.0f, kt, seg->ld, qt + (size_t)r * hd, 1,
                         0.0f, s + (size_t)r * kn, 1);
     else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, kn, hd, 1.0f, qt, hd, kt, seg->ld,
-                    0.0f, s, kn);
+        tile_product(gemm,
+                     &(GemmF32){.a = qt,
+                                .lda = hd,
+                                .b = kt,
+                                .ldb = seg->ld,
+                                .c = s,
+                                .ldc = kn,
+                                .m = rows,
+                                .n = kn,
+                                .k = hd},
+                     pack);
     long jl = j0 + kn - 1;
     int whole = jl <= pa && (q->window == 0 || j0 > pb - q->window);
     if (!whole) mask_tile(s, rows, kn, grp, pa, j0, q->window);
@@ -107,8 +135,19 @@ static void attend_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, 
             cblas_sgemv(CblasRowMajor, CblasTrans, kn, hd, 1.0f, vt, seg->ld, s + (size_t)r * kn, 1,
                         1.0f, o + (size_t)r * hd, 1);
     else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, kn, 1.0f, s, kn, vt, seg->ld,
-                    1.0f, o, hd);
+        tile_product(gemm,
+                     &(GemmF32){.a = s,
+                                .lda = kn,
+                                .b = vt,
+                                .ldb = seg->ld,
+                                .b_by_k = 1,
+                                .c = o,
+                                .ldc = hd,
+                                .m = rows,
+                                .n = hd,
+                                .k = kn,
+                                .accumulate = 1},
+                     pack);
 }
 
 void attn_accumulate(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, float *scratch) {

@@ -18,6 +18,7 @@ int head_init(Head *h, const SwanConfig *cfg, const ModelWeights *w, SwanError *
         head_free(h);
         return swan_error_set(err, "out of memory allocating LM head scratch");
     }
+    h->mm.always_exact = 1;
     return 0;
 }
 

@@ -1,13 +1,82 @@
 #include "matrix.h"
 
 #include <cblas.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "parallel.h"
+#include "simd_gemm.h"
+
+_Static_assert(sizeof(float) * MATMUL_PANEL_FLOATS >= SIMD_GEMM_PACK_BYTES, "panel room for packing");
+
+static ComputeMode compute_mode;
+
+const char *compute_mode_name(ComputeMode mode) {
+    return mode == COMPUTE_BF16 ? "bf16" : "exact";
+}
+
+int compute_mode_parse(const char *name, ComputeMode *mode) {
+    if (!strcmp(name, "exact"))
+        *mode = COMPUTE_EXACT;
+    else if (!strcmp(name, "bf16"))
+        *mode = COMPUTE_BF16;
+    else
+        return -1;
+    return 0;
+}
+
+int matmul_set_compute(ComputeMode mode) {
+    if (mode == COMPUTE_BF16 && !simd_gemm_avx512_bf16()) return -1;
+    compute_mode = mode;
+    return 0;
+}
+
+ComputeMode matmul_compute(void) {
+    return compute_mode;
+}
+
+static int openblas_forced; /* read from SWAN_GEMM once, before any product */
+
+static void read_gemm_choice(void) {
+    const char *forced = getenv("SWAN_GEMM");
+    openblas_forced = forced && !strcmp(forced, "openblas");
+}
+
+static int openblas_is_forced(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, read_gemm_choice); /* worker threads may ask first */
+    return openblas_forced;
+}
+
+int matmul_force_openblas(int on) {
+    int was = openblas_is_forced();
+    openblas_forced = on;
+    return was;
+}
+
+/* The register-tiled kernel for this mode, or NULL for OpenBLAS. The exact
+ * one follows the SIMD choice, so SWAN_SIMD=avx2|portable leaves it out. */
+static SimdGemm gemm_kernel(const MatmulScratch *s) {
+    if (compute_mode == COMPUTE_BF16 && !s->always_exact) return simd_gemm_avx512_bf16();
+    return matmul_f32_kernel() ? simd_gemm_avx512() : NULL;
+}
+
+SimdGemmF32 matmul_f32_kernel(void) {
+    return openblas_is_forced() || strcmp(simd_kernels()->name, "avx512") ? NULL
+                                                                          : simd_gemm_f32_avx512();
+}
+
+const char *matmul_gemm_name(void) {
+    MatmulScratch layers = {0};
+    if (!gemm_kernel(&layers)) return "openblas";
+    return compute_mode == COMPUTE_BF16 ? "avx512-bf16" : "avx512";
+}
 
 int matmul_scratch_init(MatmulScratch *s, int max_cols) {
     s->floats = (size_t)max_cols > MATMUL_PANEL_FLOATS ? (size_t)max_cols : MATMUL_PANEL_FLOATS;
     s->npanels = parallel_workers();
+    s->always_exact = 0;
     s->panels = calloc((size_t)s->npanels, sizeof *s->panels);
     int ok = s->panels != NULL;
     for (int i = 0; ok && i < s->npanels; i++)
@@ -89,8 +158,12 @@ static void matmul_dot(const MatmulOut *outs, int count, const float *x, int ldx
 /* Rows [r0, r0 + rows) of W against n rows of x, on one thread: F32
  * weights straight into sgemm; 16-bit ones widened a panel at a time into
  * this worker's panel, which stays in cache while sgemm reads it. */
-static void gemm_rows(float *y, int ldy, const float *x, int ldx, int n, const Matrix *w, int r0,
-                      int rows, float *panel, size_t panel_floats) {
+static void gemm_rows(SimdGemm gemm, float *y, int ldy, const float *x, int ldx, int n, const Matrix *w,
+                      int r0, int rows, float *panel, size_t panel_floats) {
+    if (gemm) {
+        gemm(w->dtype, w->data, w->cols, r0, r0 + rows, x, ldx, n, y, ldy, panel);
+        return;
+    }
     if (w->dtype == MAT_F32) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rows, w->cols, 1.0f, x, ldx,
                     (const float *)w->data + (size_t)r0 * w->cols, w->cols, 0.0f, y + r0, ldy);
@@ -106,6 +179,7 @@ static void gemm_rows(float *y, int ldy, const float *x, int ldx, int n, const M
 }
 
 typedef struct {
+    SimdGemm gemm; /* NULL: sgemm */
     const Matrix *w;
     const float *x;
     int ldx, n;
@@ -117,7 +191,8 @@ typedef struct {
 static void gemm_item(void *ctx, int item, int worker) {
     const GemmJob *j = ctx;
     int r0 = item * j->block, rows = j->w->rows - r0 < j->block ? j->w->rows - r0 : j->block;
-    gemm_rows(j->y, j->ldy, j->x, j->ldx, j->n, j->w, r0, rows, j->s->panels[worker], j->s->floats);
+    gemm_rows(j->gemm, j->y, j->ldy, j->x, j->ldx, j->n, j->w, r0, rows, j->s->panels[worker],
+              j->s->floats);
 }
 
 /* Weight rows per item of a many-row product: a multiple of 16 (sgemm's
@@ -131,7 +206,7 @@ static int gemm_block(int rows, int workers) {
 static void matmul_many_rows(float *y, int ldy, const float *x, int ldx, int n, const Matrix *w,
                              MatmulScratch *s) {
     int workers = parallel_workers();
-    GemmJob job = {w, x, ldx, n, y, ldy, gemm_block(w->rows, workers), s};
+    GemmJob job = {gemm_kernel(s), w, x, ldx, n, y, ldy, gemm_block(w->rows, workers), s};
     int items = (w->rows + job.block - 1) / job.block;
     if (workers > 1 && workers <= s->npanels && items > 1) {
         parallel_for(items, gemm_item, &job);

@@ -8,12 +8,41 @@
 #include <stddef.h>
 
 #include "simd.h"
+#include "simd_gemm.h"
 
 typedef struct {
     MatDtype dtype;
     const void *data; /* not owned: the mapping's, or the loader's */
     int rows, cols;
 } Matrix;
+
+/* How products of many rows compute: exactly in f32 (the default), or with
+ * activations and weights rounded to bf16 and products summed in f32
+ * (`--compute bf16`, AVX512-BF16 only). Products of a few rows are exact in
+ * both: they are bound by reading the weights, not by arithmetic. So is the
+ * LM head (MatmulScratch.always_exact): rounding its inputs moves every
+ * logit, and so every NLL, about five times as much as all the layers'. */
+typedef enum { COMPUTE_EXACT = 0, COMPUTE_BF16 = 1 } ComputeMode;
+
+/* Sets the mode of every later product; -1 (mode unchanged) where this CPU
+ * cannot compute that way. */
+int matmul_set_compute(ComputeMode mode);
+ComputeMode matmul_compute(void);
+/* "exact" or "bf16"; parsing returns -1 for anything else. */
+const char *compute_mode_name(ComputeMode mode);
+int compute_mode_parse(const char *name, ComputeMode *mode);
+/* Which kernel does the many-row products now: "avx512", "avx512-bf16" or
+ * "openblas" (SWAN_GEMM=openblas in the environment forces OpenBLAS in exact
+ * mode, for comparison). */
+const char *matmul_gemm_name(void);
+/* The GEMM kernel for f32 products with strides (attention's), or NULL
+ * where OpenBLAS's sgemm does them (no AVX-512, or SWAN_GEMM=openblas). */
+SimdGemmF32 matmul_f32_kernel(void);
+
+/* Exact products of many rows through OpenBLAS (1) or the kernel the CPU
+ * allows (0), whatever SWAN_GEMM says (the benchmark measures both);
+ * returns the setting it replaces. */
+int matmul_force_openblas(int on);
 
 /* Rows of activations up to which a product streams each weight row once
  * with dot products instead of widening panels for sgemm. */
@@ -25,6 +54,9 @@ typedef struct {
     float **panels; /* [npanels][floats] */
     int npanels;
     size_t floats;
+    /* Products through this scratch stay exact in every compute mode (the
+     * LM head's: its rounding would go straight into every NLL). */
+    int always_exact;
 } MatmulScratch;
 /* A panel's size: about 1 MB of f32, so it stays in L2 while sgemm reads it. */
 #define MATMUL_PANEL_FLOATS (256 * 1024)

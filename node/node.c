@@ -6,6 +6,7 @@
 
 #include "kernels.h"
 #include "leader.h"
+#include "matrix.h"
 #include "member.h"
 #include "role.h"
 
@@ -47,6 +48,8 @@ static void take_role(NodeRole *r, const Swan__Setup *s) {
 
 static void load_role(Node *n, const Swan__Setup *s) {
     kernels_set_threads(s->threads > 0 ? s->threads : 1);
+    if (s->compute_dtype == SWAN__DTYPE__DTYPE_BF16 && matmul_set_compute(COMPUTE_BF16) != 0)
+        wire_fatal("--compute bf16 needs the AVX512-BF16 instructions, which this rank's CPU lacks");
     n->role.max_frame = WIRE_SETUP_MAX_FRAME;
     if (n->role.stage < 0) return; /* idle: nothing to load */
     const SwanConfig *cfg;

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "matrix.h"
 #include "simd.h"
+#include "simd_gemm.h"
 
 /* ---- reference conversions, from the formats' definitions ---- */
 
@@ -204,10 +205,111 @@ static void test_exp_sum(const SimdKernels *k) {
     }
 }
 
+/* ---- register-tiled GEMM: blocks of every operand cut mid-way ---- */
+
+/* v rounded to bf16, nearest even (no NaNs in the test data) */
+static float ref_round_bf16(float v) {
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    bits = (bits + 0x7fff + (bits >> 16 & 1)) & 0xffff0000u;
+    memcpy(&v, &bits, 4);
+    return v;
+}
+
+/* max |got - want| / (sum |x w| + tiny), the operands rounded as the kernel
+ * rounds them; outputs outside [r0, r1) must keep their 777 */
+static double gemm_error(MatDtype d, const unsigned char *w, int cols, int r0, int r1, const float *x,
+                         int ldx, int n, const float *y, int ldy, int bf16, int *untouched) {
+    double worst = 0.0;
+    for (int j = 0; j < n; j++)
+        for (int r = 0; r < ldy; r++) {
+            if (r < r0 || r >= r1) {
+                *untouched &= y[(size_t)j * ldy + r] == 777.0f;
+                continue;
+            }
+            double want = 0.0, scale = 1e-30;
+            for (int c = 0; c < cols; c++) {
+                float a = x[(size_t)j * ldx + c], b = ref_value(d, w, (size_t)r * cols + c);
+                if (bf16) a = ref_round_bf16(a), b = ref_round_bf16(b);
+                want += (double)a * b;
+                scale += fabs((double)a * b);
+            }
+            double e = fabs(y[(size_t)j * ldy + r] - want) / scale;
+            worst = e > worst ? e : worst;
+        }
+    return worst;
+}
+
+static void test_gemm(SimdGemm gemm, const char *name, int bf16) {
+    const int shapes[][2] = {{1, 1}, {33, 17}, {70, 256}, {300, 257}, {40, 513}};
+    const int n_list[] = {1, 5, 13, 145};
+    void *pack = malloc(SIMD_GEMM_PACK_BYTES);
+    for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++)
+        for (size_t ni = 0; ni < sizeof n_list / sizeof *n_list; ni++)
+            for (MatDtype d = MAT_F32; d <= MAT_BF16; d++) {
+                int rows = shapes[si][0], cols = shapes[si][1], n = n_list[ni];
+                int ldx = cols + 3, ldy = rows + 2, r0 = rows > 2 ? 2 : 0, r1 = rows - (rows > 40);
+                size_t offset = d == MAT_F32 ? 0 : 2;
+                unsigned char *buf = random_weights(d, (size_t)rows * cols, offset);
+                float *x = random_rows(n, ldx), *y = malloc(sizeof(float) * (size_t)n * ldy);
+                for (int i = 0; i < n * ldy; i++) y[i] = 777.0f;
+                gemm(d, buf + offset, cols, r0, r1, x, ldx, n, y, ldy, pack);
+                int untouched = 1;
+                double err = gemm_error(d, buf + offset, cols, r0, r1, x, ldx, n, y, ldy, bf16,
+                                        &untouched);
+                CHECK(err < 1e-5 && untouched,
+                      "gemm %s: %s rows %d..%d x %d cols, %d x rows: rel error %.2e%s", name,
+                      dtype_name(d), r0, r1, cols, n, err, untouched ? "" : ", wrote outside");
+                free(buf), free(x), free(y);
+            }
+    free(pack);
+}
+
+/* attention's products: B by rows or by k, strides wider than the rows,
+ * added to what C holds or written over it */
+static void test_gemm_strided(SimdGemmF32 gemm) {
+    const int shapes[][3] = {{1, 1, 1}, {7, 33, 64}, {130, 256, 64}, {128, 64, 256}, {150, 45, 300}};
+    void *pack = malloc(SIMD_GEMM_PACK_BYTES);
+    for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++)
+        for (int by_k = 0; by_k <= 1; by_k++)
+            for (int acc = 0; acc <= 1; acc++) {
+                int m = shapes[si][0], n = shapes[si][1], k = shapes[si][2];
+                int lda = k + 5, ldb = (by_k ? n : k) + 3, ldc = n + 4;
+                float *a = random_rows(m, lda), *b = random_rows(by_k ? k : n, ldb);
+                float *c = random_rows(m, ldc), *c0 = malloc(sizeof(float) * (size_t)m * ldc);
+                memcpy(c0, c, sizeof(float) * (size_t)m * ldc);
+                gemm(&(GemmF32){a, lda, b, ldb, by_k, c, ldc, m, n, k, acc}, pack);
+                double worst = 0.0;
+                int untouched = 1;
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < ldc; j++) {
+                        size_t at = (size_t)i * ldc + j;
+                        if (j >= n) {
+                            untouched &= c[at] == c0[at];
+                            continue;
+                        }
+                        double want = acc ? c0[at] : 0.0, scale = 1e-30 + fabs(want);
+                        for (int t = 0; t < k; t++) {
+                            double term = (double)a[(size_t)i * lda + t] *
+                                          b[by_k ? (size_t)t * ldb + j : (size_t)j * ldb + t];
+                            want += term;
+                            scale += fabs(term);
+                        }
+                        double e = fabs(c[at] - want) / scale;
+                        worst = e > worst ? e : worst;
+                    }
+                CHECK(worst < 1e-5 && untouched, "strided gemm %dx%dx%d, B by %s, %s: rel error %.2e%s",
+                      m, n, k, by_k ? "k" : "rows", acc ? "added" : "written", worst,
+                      untouched ? "" : ", wrote outside");
+                free(a), free(b), free(c), free(c0);
+            }
+    free(pack);
+}
+
 /* ---- matmul: both paths, side by side in a wide output ---- */
 
 static void test_matmul(MatDtype d) {
-    const int n_list[] = {1, 4, 5, 37};
+    const int n_list[] = {1, 4, 5, 37, 150};
     const int shapes[][2] = {{70, 33}, {256, 768}, {300, 1100}};
     MatmulScratch s;
     CHECK(matmul_scratch_init(&s, 1100) == 0, "scratch");
@@ -250,7 +352,13 @@ int main(void) {
         }
     }
     CHECK(ran >= 1 && simd_kernels_named("portable"), "the portable kernels always run");
-    printf("kernels in force: %s\n", simd_kernels()->name);
+    SimdGemm gemm = simd_gemm_avx512(), gemm_bf16 = simd_gemm_avx512_bf16();
+    if (gemm) test_gemm(gemm, "avx512", 0);
+    if (gemm_bf16) test_gemm(gemm_bf16, "avx512-bf16", 1);
+    if (simd_gemm_f32_avx512()) test_gemm_strided(simd_gemm_f32_avx512());
+    printf("register-tiled GEMM: exact %s, bf16 %s\n", gemm ? "tested" : "not available",
+           gemm_bf16 ? "tested" : "not available");
+    printf("kernels in force: %s, many-row products by %s\n", simd_kernels()->name, matmul_gemm_name());
     for (MatDtype d = MAT_F32; d <= MAT_BF16; d++) test_matmul(d);
     return check_summary();
 }
