@@ -33,7 +33,8 @@ static const char bench_usage[] =
     "       swan bench make-model DIR [shape options]     writes a random model as a MODEL_DIR\n"
     "without -m a random model of the shape below is written to a temporary directory:\n"
     "  --dim D (768) --layers N (12) --heads H (12) --kv-heads KV (4) --ffn I (2048)\n"
-    "  --vocab V (256) --window W (512; layers follow the pattern SSSN) --dtype f32|bf16 (f32)\n"
+    "  --vocab V (256) --window W (512) --dtype f32|bf16 (f32)\n"
+    "  --pattern P    layer kinds repeated over the layers: S window, N global (SSSN)\n"
     "  --tokens N     prefill: document length (2048); decode: tokens generated (128)\n"
     "  --prompt P     decode: tokens before the first generated one (512)\n"
     "  --chunk C (512) --threads T (library default) --repeat R (3) --json\n"
@@ -73,6 +74,8 @@ static int parse_option(BenchOptions *o, const char *a, const char *v) {
         o->model_dir = v;
     } else if (!strcmp(a, "--dtype") && (!strcmp(v, "f32") || !strcmp(v, "bf16"))) {
         o->shape.bf16 = !strcmp(v, "bf16");
+    } else if (!strcmp(a, "--pattern") && v[0] && strspn(v, "SN") == strlen(v)) {
+        o->shape.pattern = v;
     } else if (!strcmp(a, "--compute")) {
         return cli_parse_compute(a, v, &o->compute);
     } else {
@@ -224,14 +227,16 @@ static void fill_tokens(int *tokens, long n, int vocab) {
     for (long i = 0; i < n; i++) tokens[i] = (int)((i * 7919) % vocab);
 }
 
-/* Seconds for one whole document, scored from a fresh cache. */
+/* Seconds for one whole document, scored from a fresh cache: in all, and
+ * in the attention of window and of global layers (attn may be NULL). */
 static int prefill_once(Stage *s, const int *tokens, long n, int chunk, double *nll, double *secs,
-                        SwanError *err) {
+                        double attn[2], SwanError *err) {
     DocCaches dc;
     double t0 = cli_now();
     int rc = doc_caches_init(&dc, s->cfg, 0, s->cfg->num_layers, err);
     if (rc == 0) rc = run_tokens(s, &dc, tokens, n, chunk, nll, NULL, err);
     *secs = cli_now() - t0;
+    if (attn) attn[0] = dc.window_attention_seconds, attn[1] = dc.global_attention_seconds;
     doc_caches_free(&dc);
     return rc;
 }
@@ -262,8 +267,9 @@ static int decode_once(Stage *s, const int *prompt_tokens, long prompt, long ste
 typedef struct {
     double seconds, tokens_per_s, machine; /* machine: sgemm GFLOP/s or read GB/s */
     double gemm;                           /* prefill: the engine's GEMM kernel, GFLOP/s */
-    double peak_rss_mib;                   /* of the engine's run, before measuring the machine */
-    double dnll_mean, dnll_max;            /* prefill in bf16: |NLL - exact NLL| per token */
+    double attn_us[2];   /* prefill: window and global layers' attention, us per token and layer */
+    double peak_rss_mib; /* of the engine's run, before measuring the machine */
+    double dnll_mean, dnll_max; /* prefill in bf16: |NLL - exact NLL| per token */
 } BenchFigures;
 
 /* Scores the document once more in exact mode and compares. */
@@ -272,7 +278,7 @@ static int compare_with_exact(Stage *s, const int *tokens, long n, int chunk, co
     double *exact = malloc(sizeof(double) * (size_t)n), secs;
     if (!exact) return swan_error_set(err, "out of memory");
     matmul_set_compute(COMPUTE_EXACT);
-    int rc = prefill_once(s, tokens, n, chunk, exact, &secs, err);
+    int rc = prefill_once(s, tokens, n, chunk, exact, &secs, NULL, err);
     matmul_set_compute(COMPUTE_BF16);
     double sum = 0.0;
     for (long i = 0; rc == 0 && i + 1 < n; i++) {
@@ -285,6 +291,19 @@ static int compare_with_exact(Stage *s, const int *tokens, long n, int chunk, co
     return rc;
 }
 
+/* Median over runs of each kind's attention time, per token and layer of
+ * that kind, in microseconds (0 where the model has no such layer). */
+static void attention_per_token(const SwanConfig *c, long n, double *attn, int repeat, double us[2]) {
+    for (int kind = 0; kind < 2; kind++) {
+        int layers = 0;
+        for (int l = 0; l < c->num_layers; l++) layers += (c->layer_kind[l] == LAYER_GLOBAL) == kind;
+        double runs[1000];
+        for (int r = 0; r < repeat; r++) runs[r] = attn[2 * r + kind];
+        qsort(runs, (size_t)repeat, sizeof *runs, compare_doubles);
+        us[kind] = layers ? runs[repeat / 2] / ((double)n * layers) * 1e6 : 0.0;
+    }
+}
+
 static int run_engine(const BenchOptions *o, SwanModel *m, BenchFigures *fig) {
     const SwanConfig *cfg = &m->cfg;
     int decode = !strcmp(o->mode, "decode");
@@ -293,25 +312,28 @@ static int run_engine(const BenchOptions *o, SwanModel *m, BenchFigures *fig) {
     SwanError err;
     int *tokens = malloc(sizeof(int) * (size_t)n);
     double *nll = malloc(sizeof(double) * (size_t)n), *secs = calloc((size_t)o->repeat, sizeof(double));
+    double *attn = calloc(2 * (size_t)o->repeat, sizeof(double)); /* [repeat][window, global] */
     float *logits = malloc(sizeof(float) * (size_t)cfg->vocab_size);
-    int rc = tokens && nll && secs && logits ? stage_open(&s, cfg, &m->w, (int)o->chunk, &err)
-                                             : swan_error_set(&err, "out of memory");
+    int rc = tokens && nll && secs && attn && logits ? stage_open(&s, cfg, &m->w, (int)o->chunk, &err)
+                                                     : swan_error_set(&err, "out of memory");
     if (rc == 0) fill_tokens(tokens, n, cfg->vocab_size);
     for (long r = 0; rc == 0 && r < o->repeat; r++)
         rc = decode ? decode_once(&s, tokens, n, o->tokens, (int)o->chunk, logits, &secs[r], &err)
-                    : prefill_once(&s, tokens, n, (int)o->chunk, nll, &secs[r], &err);
+                    : prefill_once(&s, tokens, n, (int)o->chunk, nll, &secs[r], &attn[2 * r], &err);
     if (rc == 0 && !decode && o->compute == COMPUTE_BF16)
         rc = compare_with_exact(&s, tokens, n, (int)o->chunk, nll, fig, &err);
     if (rc == 0) {
         qsort(secs, (size_t)o->repeat, sizeof *secs, compare_doubles);
         fig->seconds = secs[o->repeat / 2];
         fig->tokens_per_s = o->tokens / fig->seconds;
+        if (!decode) attention_per_token(cfg, n, attn, (int)o->repeat, fig->attn_us);
     }
-    if (tokens && nll && secs && logits) stage_close(&s);
+    if (tokens && nll && secs && attn && logits) stage_close(&s);
     if (rc != 0) cli_error("bench: %s", err.msg);
     free(tokens);
     free(nll);
     free(secs);
+    free(attn);
     free(logits);
     return rc;
 }
@@ -336,7 +358,10 @@ static void report(const BenchOptions *o, const SwanModel *m, const BenchFigures
             o->tokens, decode ? o->prompt : 0, f->seconds, f->tokens_per_s, decode ? "gbs" : "gflops",
             engine, decode ? "read_gbs" : "sgemm_gflops", f->machine, engine / f->machine,
             rss * 1048576.0);
-        if (!decode) printf(",\"machine_gemm_gflops\":%.2f", f->gemm);
+        if (!decode)
+            printf(",\"machine_gemm_gflops\":%.2f,\"window_attention_us_per_token_layer\":%.3f,"
+                   "\"global_attention_us_per_token_layer\":%.3f",
+                   f->gemm, f->attn_us[0], f->attn_us[1]);
         if (!decode && bf16) printf(",\"dnll_mean\":%.6f,\"dnll_max\":%.6f", f->dnll_mean, f->dnll_max);
         printf("}\n");
         return;
@@ -351,6 +376,9 @@ static void report(const BenchOptions *o, const SwanModel *m, const BenchFigures
     if (!decode)
         printf("the engine's own exact GEMM kernel runs at %.2f GFLOP/s, %.2fx cblas_sgemm\n", f->gemm,
                f->gemm / f->machine);
+    if (!decode)
+        printf("attention per token and layer: window layers %.2f us, global layers %.2f us\n",
+               f->attn_us[0], f->attn_us[1]);
     if (!decode && bf16)
         printf("compute bf16 against exact on this document: mean |dNLL| %.5f, max |dNLL| %.5f\n",
                f->dnll_mean, f->dnll_max);

@@ -14,7 +14,7 @@
 #include "model_paths.h"
 
 BenchModelShape bench_model_default(void) {
-    return (BenchModelShape){768, 12, 12, 4, 2048, 256, 512, 0};
+    return (BenchModelShape){768, 12, 12, 4, 2048, 256, 512, 0, "SSSN"};
 }
 
 static unsigned long long rng_state = 0x9E3779B97F4A7C15ull;
@@ -55,7 +55,7 @@ static int make_config(const BenchModelShape *o, SwanConfig *c) {
     c->layer_rope = malloc((size_t)o->layers);
     if (!c->layer_kind || !c->layer_rope) return -1;
     for (int l = 0; l < c->num_layers; l++) {
-        c->layer_kind[l] = l % 4 == 3 ? LAYER_GLOBAL : LAYER_WINDOW;
+        c->layer_kind[l] = o->pattern[l % strlen(o->pattern)] == 'N' ? LAYER_GLOBAL : LAYER_WINDOW;
         c->layer_rope[l] = c->layer_kind[l] == LAYER_WINDOW;
     }
     c->tie_word_embeddings = 1;

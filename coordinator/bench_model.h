@@ -6,7 +6,8 @@
 
 typedef struct {
     long dim, layers, heads, kv_heads, ffn, vocab, window;
-    int bf16; /* weights stored as BF16 */
+    int bf16;            /* weights stored as BF16 */
+    const char *pattern; /* layer kinds, S (window) or N (global), repeated */
 } BenchModelShape;
 
 /* The default shape: the 76M-parameter SSSN model of the llama.cpp race

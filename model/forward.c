@@ -130,6 +130,7 @@ int doc_caches_init(DocCaches *dc, const SwanConfig *cfg, int layer_begin, int l
     dc->layer_end = layer_end;
     dc->pos = 0;
     dc->global_attention_seconds = 0.0;
+    dc->window_attention_seconds = 0.0;
     dc->caches = calloc((size_t)(layer_end - layer_begin) + 1, sizeof *dc->caches);
     if (!dc->caches) return swan_error_set(err, "out of memory allocating K/V caches");
     int width = cfg->num_kv_heads * cfg->head_dim;
@@ -264,7 +265,7 @@ static double now_seconds(void) {
 }
 
 static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n, long pos0,
-                         double *attn_seconds, SwanError *err) {
+                         DocCaches *dc, SwanError *err) {
     const SwanConfig *cfg = f->cfg;
     const LayerWeights *lw = &f->w->layers[layer - f->w->layer_begin];
     int d = cfg->hidden_size, hd = cfg->head_dim, H = cfg->num_heads, KV = cfg->num_kv_heads;
@@ -281,7 +282,7 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
         rope_apply(&f->rope, f->qkv + (size_t)H * hd, n, f->qkv_width, KV);
     }
     int global = cfg->layer_kind[layer] == LAYER_GLOBAL;
-    double t0 = global ? now_seconds() : 0.0;
+    double t0 = now_seconds();
     int rc = 0;
     if (f->global_attention && global) {
         rc = sharded_attention(f, layer, cache, n, pos0, err);
@@ -293,7 +294,7 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
                                 layer, pos0);
     }
     if (rc != 0) return -1;
-    if (global) *attn_seconds += now_seconds() - t0;
+    *(global ? &dc->global_attention_seconds : &dc->window_attention_seconds) += now_seconds() - t0;
     matmul(f->proj, d, f->att, H * hd, n, &lw->wo, &f->mm);
     add_inplace(x, f->proj, (size_t)n * d);
 
@@ -314,9 +315,7 @@ int forward_layers(Forward *f, DocCaches *dc, float *x, int n, SwanError *err) {
     long pos0 = dc->pos;
     rope_table_fill(&f->rope, pos0, n);
     for (int l = dc->layer_begin; l < dc->layer_end; l++)
-        if (layer_forward(f, l, &dc->caches[l - dc->layer_begin], x, n, pos0,
-                          &dc->global_attention_seconds, err) != 0)
-            return -1;
+        if (layer_forward(f, l, &dc->caches[l - dc->layer_begin], x, n, pos0, dc, err) != 0) return -1;
     dc->pos += n;
     return 0;
 }

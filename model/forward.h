@@ -21,6 +21,7 @@ typedef struct {
     KvCache *caches;                 /* [layer_end - layer_begin], owned */
     long pos;                        /* position of the next token */
     double global_attention_seconds; /* spent in global layers' attention */
+    double window_attention_seconds; /* spent in window layers' attention */
 } DocCaches;
 
 typedef struct Forward Forward; /* scratch and weights view: private to forward.c */

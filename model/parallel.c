@@ -1,22 +1,71 @@
 #include "parallel.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define PARALLEL_MAX_WORKERS 256
+
+/* How long a thread that has just finished watches for the next job (or
+ * for the others to finish) before it sleeps on a condition variable. A
+ * token of decoding is some sixty short jobs; waking a sleeping thread costs
+ * tens of microseconds each time, so the watch covers the gap between two
+ * jobs, and a rank whose work has ended sleeps after this long. */
+#define SPIN_NS 50000L
 
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake, idle;
     pthread_t threads[PARALLEL_MAX_WORKERS];
-    int workers; /* including the caller */
-    int started; /* extra threads running */
-    long job;    /* bumped for each job (and for shutdown) */
+    int workers;     /* including the caller */
+    int started;     /* extra threads running */
+    atomic_long job; /* bumped for each job (and for shutdown), under the lock */
     int stopping;
     ParallelTask task;
     void *ctx;
-    int items, next, busy;
+    int items, next;
+    atomic_int busy; /* threads inside the job; changed under the lock */
+    int sleepers;    /* workers waiting on `wake` */
+    int waiting;     /* the caller waits on `idle` */
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, .workers = 1};
+
+static long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Watches, without the lock, until done() or SPIN_NS pass; 1 if done.
+ * After the first few hundred checks it yields the core between checks,
+ * so that on an oversubscribed machine the thread it waits for can run. */
+static int spin_until(int (*done)(long), long arg) {
+    long start = now_ns();
+    for (int i = 1;; i++) {
+        if (done(arg)) return 1;
+        if (i < 256)
+            cpu_relax();
+        else
+            sched_yield();
+        if (i % 16 == 0 && now_ns() - start > SPIN_NS) return done(arg);
+    }
+}
+
+static int job_changed(long seen) {
+    return atomic_load_explicit(&pool.job, memory_order_acquire) != seen;
+}
+
+static int all_idle(long unused) {
+    (void)unused;
+    return atomic_load_explicit(&pool.busy, memory_order_acquire) == 0;
+}
 
 /* Takes items until none is left; the lock is held on entry and exit. */
 static void run_items(int worker) {
@@ -33,14 +82,23 @@ static void run_items(int worker) {
 static void *worker_main(void *arg) {
     int worker = (int)(long)arg;
     pthread_mutex_lock(&pool.lock);
-    long seen = pool.job;
+    long seen = atomic_load(&pool.job);
     for (;;) {
-        while (pool.job == seen && !pool.stopping) pthread_cond_wait(&pool.wake, &pool.lock);
+        if (atomic_load(&pool.job) == seen && !pool.stopping) {
+            pthread_mutex_unlock(&pool.lock);
+            spin_until(job_changed, seen);
+            pthread_mutex_lock(&pool.lock);
+        }
+        while (atomic_load(&pool.job) == seen && !pool.stopping) {
+            pool.sleepers++;
+            pthread_cond_wait(&pool.wake, &pool.lock);
+            pool.sleepers--;
+        }
         if (pool.stopping) break;
-        seen = pool.job;
-        pool.busy++;
+        seen = atomic_load(&pool.job);
+        atomic_fetch_add(&pool.busy, 1);
         run_items(worker);
-        if (--pool.busy == 0) pthread_cond_signal(&pool.idle);
+        if (atomic_fetch_sub(&pool.busy, 1) == 1 && pool.waiting) pthread_cond_signal(&pool.idle);
     }
     pthread_mutex_unlock(&pool.lock);
     return NULL;
@@ -49,6 +107,7 @@ static void *worker_main(void *arg) {
 static void stop_workers(void) {
     pthread_mutex_lock(&pool.lock);
     pool.stopping = 1;
+    atomic_fetch_add(&pool.job, 1);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
     for (int i = 0; i < pool.started; i++) pthread_join(pool.threads[i], NULL);
@@ -83,13 +142,20 @@ void parallel_for(int items, ParallelTask task, void *ctx) {
     }
     pthread_mutex_lock(&pool.lock);
     pool.task = task, pool.ctx = ctx, pool.items = items, pool.next = 0;
-    pool.job++;
-    pthread_cond_broadcast(&pool.wake);
-    pool.busy++;
+    atomic_fetch_add_explicit(&pool.job, 1, memory_order_release);
+    if (pool.sleepers > 0) pthread_cond_broadcast(&pool.wake);
+    atomic_fetch_add(&pool.busy, 1);
     run_items(0);
-    pool.busy--;
+    atomic_fetch_sub(&pool.busy, 1);
     /* Wait until every worker that took an item has finished it. */
-    while (pool.busy > 0) pthread_cond_wait(&pool.idle, &pool.lock);
+    if (atomic_load(&pool.busy) > 0) {
+        pthread_mutex_unlock(&pool.lock);
+        spin_until(all_idle, 0);
+        pthread_mutex_lock(&pool.lock);
+    }
+    pool.waiting = 1;
+    while (atomic_load(&pool.busy) > 0) pthread_cond_wait(&pool.idle, &pool.lock);
+    pool.waiting = 0;
     pool.items = 0;
     pthread_mutex_unlock(&pool.lock);
 }
