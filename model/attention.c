@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attention_avx512.h"
 #include "matrix.h"
 #include "simd.h"
 #include "simd_gemm.h"
@@ -152,6 +153,7 @@ static void attend_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, 
 
 void attn_accumulate(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, float *scratch) {
     int tile = query_tile_tokens(q->grp);
+    AttnQueryTile fused = matmul_f32_kernel() ? attn_query_tile_avx512() : NULL;
     for (int t0 = 0; t0 < q->ntok; t0 += tile) {
         int nt = q->ntok - t0 < tile ? q->ntok - t0 : tile;
         long pa = q->pos0 + t0, pb = pa + nt - 1;
@@ -160,6 +162,10 @@ void attn_accumulate(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, flo
         long hi = pb;
         if (lo < seg->pos0) lo = seg->pos0;
         if (hi > seg->pos0 + seg->len - 1) hi = seg->pos0 + seg->len - 1;
+        if (fused && nt * q->grp > ATTN_GEMV_ROWS &&
+            fused(a, q, seg, t0, nt, lo, hi, scratch + score_floats(q->grp),
+                  SIMD_GEMM_PACK_BYTES / sizeof(float)) == 0)
+            continue;
         for (long j0 = lo; j0 <= hi; j0 += ATTN_KTILE) {
             int kn = (int)(hi - j0 + 1 < ATTN_KTILE ? hi - j0 + 1 : ATTN_KTILE);
             attend_tile(a, q, seg, t0, nt, j0, kn, scratch);

@@ -13,14 +13,10 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
-#include <immintrin.h>
 #include <stdint.h>
 
-#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,f16c,fma")))
-#define TARGET_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,f16c,fma")))
+#include "avx512_kernels.h"
 
-#define MR 12       /* activation rows in a register tile */
-#define NR 32       /* weight rows (outputs) in a register tile: two vectors */
 #define NC 512      /* weight rows per packed block (a multiple of NR) */
 #define MC 144      /* activation rows per packed block (a multiple of MR) */
 #define KC_F32 256  /* shared-dimension steps per packed block, exact */
@@ -41,65 +37,6 @@ static size_t dtype_bytes(MatDtype d) {
 static int min_int(int a, int b) {
     return a < b ? a : b;
 }
-
-static __mmask16 mask16(int count) {
-    return count >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (count > 0 ? count : 0)) - 1);
-}
-
-static __mmask32 mask32(int count) {
-    return count >= 32 ? (__mmask32)0xffffffffu : (__mmask32)((1u << (count > 0 ? count : 0)) - 1);
-}
-
-/* r[i][j] <- r[j][i] for 16 vectors of 16 32-bit words. */
-TARGET static inline __attribute__((always_inline)) void transpose16(__m512i r[16]) {
-    __m512i t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
-        r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
-        r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
-        r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
-    }
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0x88);
-        t[i + 4] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0xdd);
-        t[i + 8] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0x88);
-        t[i + 12] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0xdd);
-    }
-    for (int i = 0; i < 8; i++) {
-        r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
-        r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
-    }
-}
-
-/* 16 weights of a row from column k on as f32, zeros past `left`. */
-TARGET static inline __attribute__((always_inline)) __m512
-load16_f32(MatDtype d, const unsigned char *row, int k, int left) {
-    __mmask16 m = mask16(left);
-    if (d == MAT_F32) return _mm512_maskz_loadu_ps(m, row + 4 * (size_t)k);
-    __m256i h = _mm256_maskz_loadu_epi16(m, row + 2 * (size_t)k);
-    if (d == MAT_F16) return _mm512_cvtph_ps(h);
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-}
-
-/* Adds (or, for the first block of the shared dimension, stores) a tile. */
-#define STORE_TILE(acc, c, ldc, rows, cols, accumulate)                     \
-    do {                                                                    \
-        __mmask16 m0 = mask16(cols), m1 = mask16((cols)-16);                \
-        for (int i = 0; i < (rows); i++) {                                  \
-            float *ci = (c) + (size_t)i * (ldc);                            \
-            __m512 v0 = acc[i][0], v1 = acc[i][1];                          \
-            if (accumulate) {                                               \
-                v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, ci));      \
-                v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, ci + 16)); \
-            }                                                               \
-            _mm512_mask_storeu_ps(ci, m0, v0);                              \
-            _mm512_mask_storeu_ps(ci + 16, m1, v1);                         \
-        }                                                                   \
-    } while (0)
 
 /* One product Y (+)= X W^T: its operands and where its tiles go. */
 typedef struct {
@@ -165,23 +102,6 @@ TARGET static void pack_rows_f32(const GemmArgs *g, int m0, int mb, int k0, int 
         }
 }
 
-TARGET static void tile_f32(int kb, const float *a, const float *b, float *c, int ldc, int rows,
-                            int cols, int accumulate) {
-    __m512 acc[MR][2];
-#pragma GCC unroll 12
-    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-    for (int k = 0; k < kb; k++, b += NR) {
-        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-#pragma GCC unroll 12
-        for (int i = 0; i < MR; i++) {
-            __m512 ai = _mm512_set1_ps(a[(size_t)i * A_STRIDE + k]);
-            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
-        }
-    }
-    STORE_TILE(acc, c, ldc, rows, cols, accumulate);
-}
-
 /* Outputs [r0, r1) of n rows of x, blocked: weights packed once per block
  * of NC outputs x KC_F32 columns, activations once per block of MC rows. */
 TARGET static void gemm_f32_blocks(const GemmArgs *g, int r0, int r1, int n, void *pack) {
@@ -196,9 +116,9 @@ TARGET static void gemm_f32_blocks(const GemmArgs *g, int r0, int r1, int n, voi
                 pack_rows_f32(g, m0, mb, k0, kb, apack);
                 for (int p = 0; p < nb; p += NR)
                     for (int q = 0; q < mb; q += MR)
-                        tile_f32(kb, apack + (size_t)q * A_STRIDE, bpack + (size_t)p * kb,
-                                 g->y + (size_t)(m0 + q) * g->ldy + n0 + p, g->ldy, min_int(MR, mb - q),
-                                 nb - p, k0 > 0 || g->accumulate);
+                        tile_f32(kb, apack + (size_t)q * A_STRIDE, A_STRIDE, 1, bpack + (size_t)p * kb,
+                                 NR, g->y + (size_t)(m0 + q) * g->ldy + n0 + p, g->ldy,
+                                 min_int(MR, mb - q), nb - p, k0 > 0 || g->accumulate);
             }
         }
     }

@@ -4,12 +4,8 @@
 #include "simd.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-
+#include "avx512_kernels.h"
 #include "simd_scalar.h"
-
-#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,f16c,fma")))
-#define INLINE TARGET static inline __attribute__((always_inline))
 
 INLINE __m512 widen16(MatDtype dtype, __m256i h) {
     if (dtype == MAT_F16) return _mm512_cvtph_ps(h);
@@ -112,28 +108,6 @@ TARGET static void dot_rows_avx512(MatDtype dtype, const void *w, int cols, int 
         dot_rows_typed(MAT_F16, w, cols, r0, r1, x, ldx, n, y, ldy);
     else
         dot_rows_typed(MAT_F32, w, cols, r0, r1, x, ldx, n, y, ldy);
-}
-
-/* exp(x) = 2^k e^r with k = round(x / ln 2), |r| <= ln 2 / 2, and e^r by
- * Cephes' expf polynomial (about 1 ulp); below -87.3 the result is 0 (as
- * exp(-inf) must be for masked scores). */
-INLINE __m512 exp512(__m512 x) {
-    const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
-    const __m512 ln2_hi = _mm512_set1_ps(0.693359375f), ln2_lo = _mm512_set1_ps(-2.12194440e-4f);
-    __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_LT_OQ);
-    x = _mm512_min_ps(x, _mm512_set1_ps(88.3f));
-    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, log2e),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(k, ln2_hi, x);
-    r = _mm512_fnmadd_ps(k, ln2_lo, r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    return _mm512_maskz_mov_ps((__mmask16)~tiny, _mm512_scalef_ps(p, k));
 }
 
 TARGET static float exp_sum_avx512(float *s, int n, float shift) {
