@@ -1,5 +1,6 @@
 /* Blocked online-softmax attention and the K/V caches, against a naive
- * double-precision softmax attention written out in full. */
+ * double-precision softmax attention written out in full: the fused AVX-512
+ * kernel where the CPU has it, and (SWAN_SIMD=portable) the sgemm tiles. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,10 @@ static void test_blocked_attention(void) {
         check_blocked(200, 2, 8, 37, windows[w], 1000, 0);
         check_blocked(130, 3, 6, 600, windows[w], 257, 1);
         check_blocked(1, 4, 32, 900, windows[w], 100, 1);
+        /* the head sizes of real models, and sizes off every vector width */
+        check_blocked(100, 3, 64, 50, windows[w], 700, 0);
+        check_blocked(45, 2, 72, 10, windows[w], 300, 1);
+        check_blocked(33, 4, 128, 5, windows[w], 520, 0);
     }
 }
 
