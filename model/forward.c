@@ -156,9 +156,20 @@ size_t doc_caches_bytes(const DocCaches *dc, const SwanConfig *cfg, LayerKind ki
     return total;
 }
 
+typedef struct {
+    const Matrix *embed;
+    const int *tokens;
+    float *x;
+} EmbedArgs;
+
+static void embed_range(void *p, int t0, int t1) {
+    const EmbedArgs *a = p;
+    for (int t = t0; t < t1; t++) matrix_row(a->embed, a->tokens[t], a->x + (size_t)t * a->embed->cols);
+}
+
 void forward_embed(const Forward *f, const int *tokens, int n, float *x) {
-    int d = f->cfg->hidden_size;
-    for (int t = 0; t < n; t++) matrix_row(&f->w->embed, tokens[t], x + (size_t)t * d);
+    EmbedArgs a = {&f->w->embed, tokens, x};
+    parallel_rows(embed_range, &a, n, (size_t)f->cfg->hidden_size);
 }
 
 float forward_logit_scale(const SwanConfig *cfg, int layer, long pos) {

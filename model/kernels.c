@@ -5,34 +5,6 @@
 
 #include "parallel.h"
 
-/* Rows per item when a row-wise kernel is spread over the pool, and the
- * least work (rows x width) worth waking the workers for. */
-#define ROWS_PER_ITEM 16
-#define ROWS_PARALLEL_MIN_FLOATS (64 * 1024)
-
-typedef struct {
-    void (*rows_fn)(void *args, int r0, int r1);
-    void *args;
-    int rows;
-} RowsJob;
-
-static void rows_item(void *ctx, int item, int worker) {
-    (void)worker;
-    const RowsJob *j = ctx;
-    int r0 = item * ROWS_PER_ITEM, r1 = r0 + ROWS_PER_ITEM < j->rows ? r0 + ROWS_PER_ITEM : j->rows;
-    j->rows_fn(j->args, r0, r1);
-}
-
-/* Runs fn over rows [0, rows), split over the pool when it is big enough. */
-static void for_rows(void (*fn)(void *, int, int), void *args, int rows, size_t width) {
-    if (parallel_workers() == 1 || (size_t)rows * width < ROWS_PARALLEL_MIN_FLOATS) {
-        fn(args, 0, rows);
-        return;
-    }
-    RowsJob job = {fn, args, rows};
-    parallel_for((rows + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM, rows_item, &job);
-}
-
 typedef struct {
     float *out;
     const float *x, *g;
@@ -57,7 +29,7 @@ static void rmsnorm_range(void *p, int r0, int r1) {
 
 void rmsnorm_rows(float *out, const float *x, const float *g, int rows, int d, float eps) {
     NormArgs a = {out, x, g, d, eps};
-    for_rows(rmsnorm_range, &a, rows, (size_t)d);
+    parallel_rows(rmsnorm_range, &a, rows, (size_t)d);
 }
 
 typedef struct {
@@ -81,7 +53,7 @@ static void swiglu_range(void *p, int r0, int r1) {
 
 void swiglu_rows(float *out, const float *gate_up, int rows, int inter) {
     SwigluArgs a = {out, gate_up, inter};
-    for_rows(swiglu_range, &a, rows, (size_t)inter);
+    parallel_rows(swiglu_range, &a, rows, (size_t)inter);
 }
 
 void add_inplace(float *x, const float *y, size_t n) {

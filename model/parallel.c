@@ -159,3 +159,30 @@ void parallel_for(int items, ParallelTask task, void *ctx) {
     pool.items = 0;
     pthread_mutex_unlock(&pool.lock);
 }
+
+/* Rows per item when a row-wise kernel is spread over the pool, and the
+ * least work (rows x width) worth waking the workers for. */
+#define ROWS_PER_ITEM 16
+#define ROWS_PARALLEL_MIN_FLOATS (64 * 1024)
+
+typedef struct {
+    void (*rows_fn)(void *args, int r0, int r1);
+    void *args;
+    int rows;
+} RowsJob;
+
+static void rows_item(void *ctx, int item, int worker) {
+    (void)worker;
+    const RowsJob *j = ctx;
+    int r0 = item * ROWS_PER_ITEM, r1 = r0 + ROWS_PER_ITEM < j->rows ? r0 + ROWS_PER_ITEM : j->rows;
+    j->rows_fn(j->args, r0, r1);
+}
+
+void parallel_rows(void (*fn)(void *args, int r0, int r1), void *args, int rows, size_t width) {
+    if (pool.workers == 1 || (size_t)rows * width < ROWS_PARALLEL_MIN_FLOATS) {
+        fn(args, 0, rows);
+        return;
+    }
+    RowsJob job = {fn, args, rows};
+    parallel_for((rows + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM, rows_item, &job);
+}

@@ -5,6 +5,8 @@
 #ifndef SWAN_PARALLEL_H
 #define SWAN_PARALLEL_H
 
+#include <stddef.h>
+
 /* task(ctx, item, worker) for item in [0, items): each item once, worker in
  * [0, parallel_workers()) says whose scratch to use. */
 typedef void (*ParallelTask)(void *ctx, int item, int worker);
@@ -17,5 +19,10 @@ int parallel_workers(void);
 /* Runs every item and returns when all are done. Not reentrant: one job at
  * a time, from one thread. */
 void parallel_for(int items, ParallelTask task, void *ctx);
+
+/* fn(args, r0, r1) over rows [0, rows) of a row-wise kernel: in blocks
+ * spread over the pool when rows x width floats are worth waking it for,
+ * else at once on the calling thread. */
+void parallel_rows(void (*fn)(void *args, int r0, int r1), void *args, int rows, size_t width);
 
 #endif

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "parallel.h"
+
 int rope_table_init(RopeTable *t, int head_dim, double theta, int max_rows) {
     t->head_dim = head_dim;
     t->theta = theta;
@@ -39,12 +41,19 @@ void rope_table_fill(RopeTable *t, long pos0, int n) {
     t->rows = n;
 }
 
-void rope_apply(const RopeTable *t, float *x, int n, int row_stride, int nheads) {
-    int hd = t->head_dim, half = hd / 2;
-    for (int r = 0; r < n; r++) {
-        const float *cs = t->cos_sin + (size_t)r * hd;
-        for (int h = 0; h < nheads; h++) {
-            float *v = x + (size_t)r * row_stride + (size_t)h * hd;
+typedef struct {
+    const RopeTable *t;
+    float *x;
+    int row_stride, nheads;
+} RopeArgs;
+
+static void rope_range(void *p, int r0, int r1) {
+    const RopeArgs *args = p;
+    int hd = args->t->head_dim, half = hd / 2;
+    for (int r = r0; r < r1; r++) {
+        const float *cs = args->t->cos_sin + (size_t)r * hd;
+        for (int h = 0; h < args->nheads; h++) {
+            float *v = args->x + (size_t)r * args->row_stride + (size_t)h * hd;
             for (int i = 0; i < half; i++) {
                 float a = v[i], b = v[half + i];
                 float c = cs[i], s = cs[half + i];
@@ -53,4 +62,9 @@ void rope_apply(const RopeTable *t, float *x, int n, int row_stride, int nheads)
             }
         }
     }
+}
+
+void rope_apply(const RopeTable *t, float *x, int n, int row_stride, int nheads) {
+    RopeArgs a = {t, x, row_stride, nheads};
+    parallel_rows(rope_range, &a, n, (size_t)nheads * t->head_dim);
 }
