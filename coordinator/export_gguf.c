@@ -8,17 +8,20 @@
  * halves, so q and k rows are permuted within each head, as llama.cpp's own
  * converter does (harmless on NoPE layers: q and k move alike).
  *
- * The vocabulary is the byte tokenizer's (GPT-2 byte characters, no merges):
- * text becomes one token per byte on both sides. Dynamic NoPE scaling has no
+ * The vocabulary is the model's tokenizer (gguf_vocab.c): MODEL_DIR's
+ * tokenizer.json, --tokenizer PATH, or the byte tokenizer (--tokenizer bytes,
+ * and the default for a MODEL_DIR without tokenizer.json). Dynamic NoPE scaling has no
  * llama.cpp counterpart: with it on, the file matches swan only up to the
  * scaling's training length, and a warning says so. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "gguf_vocab.h"
 #include "gguf_writer.h"
 #include "half_float.h"
 #include "matrix.h"
@@ -30,13 +33,16 @@
 
 typedef struct {
     const char *model_dir, *out_path;
+    const char *tokenizer; /* NULL: MODEL_DIR/tokenizer.json if there, else bytes */
     int bf16;
 } ExportOptions;
 
 static const char export_usage[] =
-    "usage: swan export-gguf MODEL_DIR OUT.gguf [--dtype f32|bf16]\n"
+    "usage: swan export-gguf MODEL_DIR OUT.gguf [--dtype f32|bf16] [--tokenizer bytes|PATH]\n"
     "  writes the model as a GGUF file for llama.cpp (architecture granite_swa);\n"
-    "  --dtype: matrices as F32 (default, exact) or BF16; norms stay F32\n";
+    "  --dtype: matrices as F32 (default, exact) or BF16; norms stay F32\n"
+    "  --tokenizer: the vocabulary (default MODEL_DIR/tokenizer.json, or bytes\n"
+    "               where there is none)\n";
 
 static int parse_export_options(int argc, char **argv, ExportOptions *o) {
     *o = (ExportOptions){0};
@@ -52,6 +58,12 @@ static int parse_export_options(int argc, char **argv, ExportOptions *o) {
                 return -1;
             }
             o->bf16 = !strcmp(v, "bf16");
+        } else if (!strcmp(argv[i], "--tokenizer")) {
+            if (i + 1 >= argc) {
+                cli_error("export-gguf: --tokenizer needs bytes or a tokenizer.json");
+                return -1;
+            }
+            o->tokenizer = argv[++i];
         } else if (argv[i][0] == '-') {
             cli_error("export-gguf: unknown option '%s'", argv[i]);
             return -1;
@@ -173,47 +185,6 @@ static int collect_tensors(const SwanConfig *c, SafeTensors *st, int type, OutTe
     return 0;
 }
 
-/* GPT-2's printable character for byte b, as UTF-8. */
-static void byte_token(int b, char out[4]) {
-    int printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255), cp = b;
-    if (!printable) {
-        cp = 256;
-        for (int x = 0; x < b; x++)
-            cp += !((x >= 33 && x <= 126) || (x >= 161 && x <= 172) || (x >= 174 && x <= 255));
-    }
-    if (cp < 0x80) {
-        out[0] = (char)cp, out[1] = 0;
-    } else {
-        out[0] = (char)(0xc0 | cp >> 6), out[1] = (char)(0x80 | (cp & 0x3f)), out[2] = 0;
-    }
-}
-
-static int write_vocabulary(GgufWriter *g, const SwanConfig *c) {
-    char **tokens = calloc((size_t)c->vocab_size, sizeof *tokens);
-    int rc = tokens ? 0 : -1;
-    for (int i = 0; rc == 0 && i < c->vocab_size; i++) {
-        if (!(tokens[i] = malloc(32)))
-            rc = -1;
-        else if (i < 256)
-            byte_token(i, tokens[i]);
-        else
-            snprintf(tokens[i], 32, "<|swan_%d|>", i);
-    }
-    if (rc == 0) {
-        gguf_str(g, "tokenizer.ggml.model", "gpt2");
-        gguf_str(g, "tokenizer.ggml.pre", "default");
-        gguf_str_array(g, "tokenizer.ggml.tokens", (const char *const *)tokens, c->vocab_size);
-        gguf_str_array(g, "tokenizer.ggml.merges", NULL, 0);
-        gguf_bool(g, "tokenizer.ggml.add_bos_token", 0);
-        gguf_bool(g, "tokenizer.ggml.add_eos_token", 0);
-        if (c->bos_token_id >= 0) gguf_u32(g, "tokenizer.ggml.bos_token_id", (uint32_t)c->bos_token_id);
-        if (c->eos_token_id >= 0) gguf_u32(g, "tokenizer.ggml.eos_token_id", (uint32_t)c->eos_token_id);
-    }
-    for (int i = 0; tokens && i < c->vocab_size; i++) free(tokens[i]);
-    free(tokens);
-    return rc;
-}
-
 static int write_metadata(GgufWriter *g, const SwanConfig *c, int bf16) {
     unsigned char *swa = calloc((size_t)c->num_layers, 1);
     if (!swa) return -1;
@@ -243,7 +214,7 @@ static int write_metadata(GgufWriter *g, const SwanConfig *c, int bf16) {
     gguf_bool_array(g, ARCH ".attention.rope_pattern", c->layer_rope, c->num_layers);
     gguf_f32(g, ARCH ".logit_scale", 1.0f);
     free(swa);
-    return write_vocabulary(g, c);
+    return 0;
 }
 
 static int write_file(const char *path, GgufWriter *g, const OutTensor *ts, int nt, int widest) {
@@ -262,7 +233,7 @@ static int write_file(const char *path, GgufWriter *g, const OutTensor *ts, int 
     return rc;
 }
 
-static int export_model(const ExportOptions *o, const SwanConfig *c) {
+static int export_model(const ExportOptions *o, const SwanConfig *c, const Tokenizer *tok) {
     SafeTensors *st = NULL;
     SwanError err;
     GgufWriter g = {0};
@@ -279,8 +250,12 @@ static int export_model(const ExportOptions *o, const SwanConfig *c) {
         int64_t ne[2] = {ts[i].cols, ts[i].rows};
         gguf_tensor(&g, ts[i].name, ts[i].rows ? 2 : 1, ne, ts[i].type);
     }
+    if (write_metadata(&g, c, o->bf16) != 0 || gguf_write_vocabulary(&g, c, tok, &err) != 0) {
+        cli_error("export-gguf: %s", err.msg);
+        goto done;
+    }
     errno = 0;
-    if (write_metadata(&g, c, o->bf16) != 0 || write_file(o->out_path, &g, ts, nt, widest) != 0) {
+    if (write_file(o->out_path, &g, ts, nt, widest) != 0) {
         cli_error("%s: cannot write the GGUF file: %s", o->out_path,
                   errno ? strerror(errno) : "out of memory");
         remove(o->out_path);
@@ -306,7 +281,17 @@ int cmd_export_gguf(int argc, char **argv) {
                 "only "
                 "up to position %d\n",
                 o.out_path, c.scaling_train_len);
-    int rc = export_model(&o, &c);
+    /* The byte tokenizer where the model has none of its own (random
+     * benchmark models); any other choice by the one rule of every command. */
+    char path[4096];
+    SwanError err;
+    const char *choice = o.tokenizer;
+    if (!choice && (model_path(path, sizeof path, o.model_dir, MODEL_TOKENIZER_FILE, &err) != 0 ||
+                    access(path, F_OK) != 0))
+        choice = "bytes";
+    Tokenizer *tok = NULL;
+    int rc = cli_load_tokenizer(choice, o.model_dir, &tok) == 0 ? export_model(&o, &c, tok) : -1;
+    tokenizer_free(tok);
     if (rc == 0)
         fprintf(stderr, "swan: wrote %s (%s, %d layers, architecture " ARCH ")\n", o.out_path,
                 o.bf16 ? "BF16" : "F32", c.num_layers);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 /* Metadata value types of the format. */
-enum { KV_UINT32 = 4, KV_FLOAT32 = 6, KV_BOOL = 7, KV_STRING = 8, KV_ARRAY = 9 };
+enum { KV_UINT32 = 4, KV_INT32 = 5, KV_FLOAT32 = 6, KV_BOOL = 7, KV_STRING = 8, KV_ARRAY = 9 };
 
 static void put(GgufBuf *b, const void *src, size_t n) {
     if (b->oom) return;
@@ -69,6 +69,13 @@ void gguf_bool_array(GgufWriter *g, const char *k, const unsigned char *v, int n
         unsigned char c = v[i] ? 1 : 0;
         put(&g->kv, &c, 1);
     }
+}
+
+void gguf_i32_array(GgufWriter *g, const char *k, const int32_t *v, int n) {
+    key(g, k, KV_ARRAY);
+    put_u32(&g->kv, KV_INT32);
+    put_u64(&g->kv, (uint64_t)n);
+    for (int i = 0; i < n; i++) put_u32(&g->kv, (uint32_t)v[i]);
 }
 
 void gguf_str_array(GgufWriter *g, const char *k, const char *const *v, int n) {

@@ -29,6 +29,7 @@ void gguf_bool(GgufWriter *g, const char *key, int v);
 void gguf_str(GgufWriter *g, const char *key, const char *v);
 void gguf_bool_array(GgufWriter *g, const char *key, const unsigned char *v, int n);
 void gguf_str_array(GgufWriter *g, const char *key, const char *const *v, int n);
+void gguf_i32_array(GgufWriter *g, const char *key, const int32_t *v, int n);
 
 /* Declares a tensor of ne[0] x ne[1] (ne[0] innermost; ndim 1 or 2) and
  * returns its data size in bytes. Data must then be written in the same order. */

@@ -56,6 +56,30 @@ int tokenizer_token_bytes(const Tokenizer *t, int id, const unsigned char **byte
 /* One past the largest token id (ids below it may be unused: decode refuses those). */
 int tokenizer_vocab_size(const Tokenizer *t);
 
+/* ---- what another program's copy of the vocabulary needs (GGUF export) ---- */
+
+int tokenizer_is_bytes(const Tokenizer *t);
+
+/* llama.cpp's name for the pre-tokenizer's split: "gpt-2" or "llama-bpe";
+ * NULL where it has none that splits the same way (a prefix space, or no
+ * split at all). */
+const char *tokenizer_split_name(const Tokenizer *t);
+
+typedef enum { TOKEN_UNUSED, TOKEN_MODEL, TOKEN_ADDED, TOKEN_ADDED_SPECIAL } TokenKind;
+
+/* An id's kind and its text: a model token's as tokenizer.json spells it
+ * (the byte-level alphabet), an added token's content as typed; *text is
+ * malloc'ed (NULL for an unused id). */
+int tokenizer_token_text(const Tokenizer *t, int id, TokenKind *kind, char **text, SwanError *err);
+
+/* 1 when id is an added token that strips the whitespace beside it (lstrip
+ * or rstrip): a rule GGUF vocabularies cannot carry. */
+int tokenizer_token_strips(const Tokenizer *t, int id);
+
+/* The merges in rank order, as pairs of ids: (*pairs)[2 i], (*pairs)[2 i + 1]
+ * for i < *n; *pairs malloc'ed. */
+int tokenizer_merge_pairs(const Tokenizer *t, int **pairs, int *n, SwanError *err);
+
 void tokenizer_free(Tokenizer *t);
 
 #endif

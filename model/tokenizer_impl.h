@@ -26,6 +26,7 @@ typedef struct {
     size_t off, len; /* the content's bytes in the arena */
     int id;
     int lstrip, rstrip;
+    int special; /* HF's flag: a control token, not text */
 } AddedToken;
 
 struct Tokenizer {

@@ -358,6 +358,10 @@ static int load_added_one(Load *L, const cJSON *a, AddedToken *out) {
         json_flag(L, a, "single_word", &single_word) != 0 ||
         json_flag(L, a, "lstrip", &out->lstrip) != 0 || json_flag(L, a, "rstrip", &out->rstrip) != 0)
         return -1;
+    out->special = 0;
+    if (cJSON_GetObjectItemCaseSensitive(a, "special") &&
+        json_flag(L, a, "special", &out->special) != 0)
+        return -1;
     if (single_word)
         return swan_error_set(L->err, "%s: added token '%s': single_word is not supported", L->path,
                               content->valuestring);

@@ -5,7 +5,9 @@ llama.cpp's source (gguf-py), and checks it against the MODEL_DIR it came
 from: every tensor's name, shape, type and values (q/k rows un-permuted from
 llama.cpp's adjacent-pair rotation back to Hugging Face's rotate-half, BF16
 output compared after rounding), the attention sinks, and the metadata that
-carries the layer layout. Prints the file's sha256 for the CI test to pin.
+carries the layer layout; and, where MODEL_DIR has a tokenizer.json, the
+vocabulary: every token's text and type, the merges in order, the split.
+Prints the file's sha256 for the CI test to pin.
 
 usage: PYTHONPATH=LLAMA_CPP/gguf-py /usr/bin/python3 verify_with_gguf_py.py MODEL_DIR FILE.gguf
 (needs numpy: Debian's python3-numpy)"""
@@ -63,6 +65,34 @@ def field(reader, key):
     return [f.parts[i][0] for i in f.data]
 
 
+def check_vocabulary(reader, model_dir, vocab_size):
+    """The GGUF's tokenizer.* keys against tokenizer.json, read independently."""
+    import os
+    path = f"{model_dir}/tokenizer.json"
+    if not os.path.exists(path):
+        return "byte vocabulary"
+    tok = json.load(open(path))
+    f = reader.fields["tokenizer.ggml.tokens"]
+    tokens = [bytes(f.parts[i]).decode() for i in f.data]
+    types = [int(x) for x in field(reader, "tokenizer.ggml.token_type")]
+    assert len(tokens) == vocab_size == len(types), (len(tokens), vocab_size)
+    added = {a["id"]: a for a in tok.get("added_tokens", [])}
+    for text, i in tok["model"]["vocab"].items():
+        if i not in added:
+            assert tokens[i] == text and types[i] == 1, (i, tokens[i], text, types[i])
+    for i, a in added.items():
+        assert tokens[i] == a["content"] and types[i] == (3 if a["special"] else 4), (i, tokens[i], a)
+    f = reader.fields["tokenizer.ggml.merges"]
+    merges = [bytes(f.parts[i]).decode() for i in f.data]
+    want = [m if isinstance(m, str) else " ".join(m) for m in tok["model"]["merges"]]
+    assert merges == want, "merges differ"
+    pre = json.dumps(tok["pre_tokenizer"])
+    split = "llama-bpe" if "(?i:'s|'t|'re|'ve|'m|'ll|'d)" in pre else "gpt-2"
+    assert field(reader, "tokenizer.ggml.pre") == split, field(reader, "tokenizer.ggml.pre")
+    assert field(reader, "tokenizer.ggml.model") == "gpt2"
+    return f"{len(tok['model']['vocab'])} tokens, {len(merges)} merges, split {split}"
+
+
 def main(model_dir, gguf_path):
     cfg = json.load(open(f"{model_dir}/config.json"))
     st = load_safetensors(f"{model_dir}/model.safetensors")
@@ -108,8 +138,10 @@ def main(model_dir, gguf_path):
         seen += 1
     expect = 2 + (0 if cfg.get("tie_word_embeddings") else 1) + 10 * n
     assert seen == expect, (seen, expect)
+    vocab = check_vocabulary(r, model_dir, cfg["vocab_size"])
     digest = hashlib.sha256(open(gguf_path, "rb").read()).hexdigest()
-    print(f"{gguf_path}: {seen} tensors and the layout metadata match {model_dir}; sha256 {digest}")
+    print(f"{gguf_path}: {seen} tensors, the layout metadata and the vocabulary ({vocab}) match "
+          f"{model_dir}; sha256 {digest}")
 
 
 if __name__ == "__main__":
