@@ -52,17 +52,18 @@ size_t attn_scratch_floats(int grp) {
     return score_floats(grp) + SIMD_GEMM_PACK_BYTES / sizeof(float);
 }
 
-static int visible(long j, long p, long window) {
-    return j <= p && (window == 0 || j > p - window);
-}
-
-/* Masks one score tile in place; rows are tokens t0.. of the query block. */
+/* Masks one score tile in place; rows are tokens t0.. of the query block.
+ * The query at position p sees keys [p - window + 1, p] (from 0 without a
+ * window): one run of columns per row, the rest masked. */
 static void mask_tile(float *s, int rows, int kn, int grp, long qpos0, long kpos0, long window) {
     for (int r = 0; r < rows; r++) {
         long p = qpos0 + r / grp;
+        long first = window ? p - window + 1 - kpos0 : 0, end = p + 1 - kpos0;
+        first = first < 0 ? 0 : first > kn ? kn : first;
+        end = end < first ? first : end > kn ? kn : end;
         float *sr = s + (size_t)r * kn;
-        for (int c = 0; c < kn; c++)
-            if (!visible(kpos0 + c, p, window)) sr[c] = -INFINITY;
+        for (long c = 0; c < first; c++) sr[c] = -INFINITY;
+        for (long c = end; c < kn; c++) sr[c] = -INFINITY;
     }
 }
 

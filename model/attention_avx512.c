@@ -70,15 +70,21 @@ TARGET static void transposed_scores(const TileSpace *t, int kn) {
                      (size_t)t->score_stride, kn - j0 < MR ? kn - j0 : MR, NR, 0);
 }
 
-static int visible(long j, long p, long window) {
-    return j <= p && (window == 0 || j > p - window);
+static void fill(float *s, long from, long to, float v) {
+    for (long i = from; i < to; i++) s[i] = v;
 }
 
+/* Key j is seen by the queries at positions [j, j + window - 1] (to the end
+ * without a window): one run of query rows per key row, the rest masked. */
 static void mask_scores(const TileSpace *t, int kn, int grp, long qpos0, long kpos0, long window) {
     for (int j = 0; j < kn; j++) {
+        long key = kpos0 + j, first = (key - qpos0) * grp;
+        long end = window ? (key + window - qpos0) * grp : t->rows;
+        first = first < 0 ? 0 : first > t->rows ? t->rows : first;
+        end = end < first ? first : end > t->rows ? t->rows : end;
         float *row = t->scores + (size_t)j * t->score_stride;
-        for (int r = 0; r < t->rows; r++)
-            if (!visible(kpos0 + j, qpos0 + r / grp, window)) row[r] = -INFINITY;
+        fill(row, 0, first, -INFINITY);
+        fill(row, end, t->rows, -INFINITY);
     }
 }
 
