@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "parallel.h"
+#include "simd.h"
 
 typedef struct {
     float *out;
@@ -42,12 +43,7 @@ static void swiglu_range(void *p, int r0, int r1) {
     const SwigluArgs *a = p;
     for (int r = r0; r < r1; r++) {
         const float *gate = a->gate_up + (size_t)r * 2 * a->inter;
-        const float *up = gate + a->inter;
-        float *o = a->out + (size_t)r * a->inter;
-        for (int i = 0; i < a->inter; i++) {
-            float gv = gate[i];
-            o[i] = gv / (1.0f + expf(-gv)) * up[i];
-        }
+        simd_kernels()->silu_mul(gate, gate + a->inter, a->out + (size_t)r * a->inter, a->inter);
     }
 }
 

@@ -21,9 +21,12 @@ typedef struct {
     /* s[i] = exp(s[i] - shift) for i < n (exp(-inf) = 0); returns their sum
      * (the softmax step of attention). */
     float (*exp_sum)(float *s, int n, float shift);
+    /* out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g)) (SwiGLU). */
+    void (*silu_mul)(const float *gate, const float *up, float *out, int n);
 } SimdKernels;
 
 float simd_exp_sum_portable(float *s, int n, float shift);
+void simd_silu_mul_portable(const float *gate, const float *up, float *out, int n);
 
 /* The kernels in force (chosen on first use). */
 const SimdKernels *simd_kernels(void);

@@ -65,7 +65,8 @@ TARGET static void dot_rows_avx2(MatDtype dtype, const void *w, int cols, int r0
 }
 
 const SimdKernels *simd_avx2(void) {
-    static const SimdKernels k = {"avx2", widen_avx2, dot_rows_avx2, simd_exp_sum_portable};
+    static const SimdKernels k = {"avx2", widen_avx2, dot_rows_avx2, simd_exp_sum_portable,
+                                  simd_silu_mul_portable};
     __builtin_cpu_init();
     /* Every CPU with AVX2 has F16C (clang 14 cannot ask for it by name). */
     int ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");

@@ -122,8 +122,21 @@ TARGET static float exp_sum_avx512(float *s, int n, float shift) {
     return _mm512_reduce_add_ps(sum);
 }
 
+/* exp512 saturates for |g| past 88, where silu is g or 0 to f32 precision. */
+TARGET static void silu_mul_avx512(const float *gate, const float *up, float *out, int n) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (int i = 0; i < n; i += 16) {
+        __mmask16 m = mask16(n - i);
+        __m512 g = _mm512_maskz_loadu_ps(m, gate + i);
+        __m512 silu = _mm512_div_ps(g,
+                                    _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), g))));
+        _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(silu, _mm512_maskz_loadu_ps(m, up + i)));
+    }
+}
+
 const SimdKernels *simd_avx512(void) {
-    static const SimdKernels k = {"avx512", widen_avx512, dot_rows_avx512, exp_sum_avx512};
+    static const SimdKernels k = {"avx512", widen_avx512, dot_rows_avx512, exp_sum_avx512,
+                                  silu_mul_avx512};
     __builtin_cpu_init();
     /* Every CPU with AVX-512 has F16C and FMA (clang 14 cannot ask for F16C by name). */
     int ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&

@@ -32,7 +32,12 @@ float simd_exp_sum_portable(float *s, int n, float shift) {
     return sum;
 }
 
+void simd_silu_mul_portable(const float *gate, const float *up, float *out, int n) {
+    for (int i = 0; i < n; i++) out[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+
 const SimdKernels *simd_portable(void) {
-    static const SimdKernels k = {"portable", widen_portable, dot_rows_portable, simd_exp_sum_portable};
+    static const SimdKernels k = {"portable", widen_portable, dot_rows_portable, simd_exp_sum_portable,
+                                  simd_silu_mul_portable};
     return &k;
 }

@@ -205,6 +205,28 @@ static void test_exp_sum(const SimdKernels *k) {
     }
 }
 
+/* ---- SwiGLU's gate: silu(g) * u, over tails and far past exp's range ---- */
+
+static void test_silu_mul(const SimdKernels *k) {
+    const int lengths[] = {1, 15, 16, 17, 100};
+    for (size_t li = 0; li < sizeof lengths / sizeof *lengths; li++) {
+        int n = lengths[li];
+        float g[101], u[101], out[102];
+        for (int i = 0; i < n; i++) g[i] = next_float() * 12.0f, u[i] = next_float();
+        if (n > 3) g[0] = 100.0f, g[1] = -100.0f, g[2] = -1e-8f; /* saturated and tiny */
+        out[n] = 12345.0f;
+        k->silu_mul(g, u, out, n);
+        double worst = 0.0;
+        for (int i = 0; i < n; i++) {
+            double want = (double)g[i] / (1.0 + exp(-(double)g[i])) * u[i];
+            double e = fabs(out[i] - want) / (fabs(want) + 1e-30);
+            worst = e > worst ? e : worst;
+        }
+        CHECK(worst < 1e-6 && out[n] == 12345.0f, "%s: silu_mul of %d: rel error %.2e%s", k->name, n,
+              worst, out[n] == 12345.0f ? "" : ", wrote past the end");
+    }
+}
+
 /* ---- register-tiled GEMM: blocks of every operand cut mid-way ---- */
 
 /* v rounded to bf16, nearest even (no NaNs in the test data) */
@@ -346,6 +368,7 @@ int main(void) {
         ran++;
         test_widen_special_values(k);
         test_exp_sum(k);
+        test_silu_mul(k);
         for (MatDtype d = MAT_F32; d <= MAT_BF16; d++) {
             test_widen_lengths(k, d);
             test_dot_rows(k, d);
