@@ -1,9 +1,10 @@
 /* Many-row products (prefill) on AVX-512, on one thread: Y = X W^T for a
  * range of weight rows, blocked the way BLAS libraries block a GEMM. A block
  * of weight rows is packed (transposed, widened to f32 or rounded to bf16)
- * into panels NR rows wide that stay in L2; a block of activation rows into
- * panels MR rows wide that stay in L1; a register kernel then keeps an MR x
- * NR tile of Y in 24 registers while it walks the shared dimension.
+ * into panels NR rows wide that stay in L2; a block of activation rows is
+ * copied at a fixed stride, so the register kernel's operand addresses are
+ * constants; the kernel keeps an MR x NR tile of Y in 24 registers while it
+ * walks the shared dimension, MR activation rows against one panel.
  *
  * Exact mode multiplies and adds in f32 with FMA (the order of the sums
  * differs from sgemm's, as between any two BLAS libraries). The bf16 mode
