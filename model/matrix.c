@@ -155,9 +155,10 @@ static void matmul_dot(const MatmulOut *outs, int count, const float *x, int ldx
     for (int i = 0; i < items; i++) dot_item(&job, i, 0);
 }
 
-/* Rows [r0, r0 + rows) of W against n rows of x, on one thread: F32
- * weights straight into sgemm; 16-bit ones widened a panel at a time into
- * this worker's panel, which stays in cache while sgemm reads it. */
+/* Rows [r0, r0 + rows) of W against n rows of x, on one thread: through the
+ * register-tiled kernel (which packs its blocks into this worker's panel), or
+ * else sgemm: F32 weights straight in, 16-bit ones widened a panel at a time
+ * into this worker's panel, which stays in cache while sgemm reads it. */
 static void gemm_rows(SimdGemm gemm, float *y, int ldy, const float *x, int ldx, int n, const Matrix *w,
                       int r0, int rows, float *panel, size_t panel_floats) {
     if (gemm) {
