@@ -154,7 +154,8 @@ static void attend_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, 
 
 void attn_accumulate(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, float *scratch) {
     int tile = query_tile_tokens(q->grp);
-    AttnQueryTile fused = matmul_f32_kernel() ? attn_query_tile_avx512() : NULL;
+    AttnQueryTile fused = matmul_f32_kernel() ? attn_query_tile_avx512(matmul_compute() == COMPUTE_BF16)
+                                              : NULL;
     for (int t0 = 0; t0 < q->ntok; t0 += tile) {
         int nt = q->ntok - t0 < tile ? q->ntok - t0 : tile;
         long pa = q->pos0 + t0, pb = pa + nt - 1;

@@ -5,21 +5,29 @@
  * vector, and the weights it leaves in place are read directly by the
  * product with V, whose rows are used where the cache keeps them. Only the
  * key tile is copied (rows to a fixed stride, to keep the score tiles'
- * operand addresses constant). */
+ * operand addresses constant).
+ *
+ * In the fast mode (--compute bf16) the scores take pairs of bf16 and
+ * vdpbf16ps: queries and keys are rounded as they are packed. Each score
+ * then depends only on its query and key, so results stay independent of
+ * how keys are tiled or sharded; the weights, which are relative to a
+ * running maximum that tiling does change, meet V in f32. */
 #include "attention_avx512.h"
 
 #include <math.h>
 
 #include "simd.h"
+#include "simd_gemm.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include "avx512_kernels.h"
 
-/* Where a query tile's working set lies in the scratch it is given. */
+/* Where a query tile's working set lies in the scratch it is given. In the
+ * bf16 mode qt and keys hold 32-bit words, pairs of bf16 along head_dim. */
 typedef struct {
     int rows, rows_pad; /* query rows; rounded up to NR */
-    int hd, key_stride; /* head_dim; floats between packed key rows */
-    int score_stride;   /* floats between rows of the transposed scores */
+    int hd, key_stride; /* head_dim; words between packed key rows */
+    int score_stride;   /* words between rows of the transposed scores */
     float *qt;          /* [hd][rows_pad] */
     float *keys;        /* [ATTN_KTILE + MR][key_stride] */
     float *scores;      /* [ATTN_KTILE + 1][score_stride] */
@@ -33,6 +41,12 @@ static size_t tile_space_floats(int rows, int hd, TileSpace *t) {
     t->score_stride = t->rows_pad + 16; /* the PV tiles read up to MR - 1 past a row */
     return (size_t)hd * t->rows_pad + (size_t)(ATTN_KTILE + MR) * t->key_stride +
            (size_t)(ATTN_KTILE + 1) * t->score_stride;
+}
+
+static void tile_space_place(TileSpace *t, float *scratch) {
+    t->qt = scratch;
+    t->keys = t->qt + (size_t)t->hd * t->rows_pad;
+    t->scores = t->keys + (size_t)(ATTN_KTILE + MR) * t->key_stride;
 }
 
 /* qt[d][r] = q[r][d], zeros past the tile's rows. */
@@ -137,22 +151,64 @@ TARGET static void add_weighted_values(const TileSpace *t, AttnAcc *a, int row0,
                      t->rows - r0 < MR ? t->rows - r0 : MR, t->hd - d0, 1);
 }
 
+/* ---- the bf16 scores ---- */
+
+/* qt[d / 2][r]: q[r][d] and q[r][d + 1] as a pair, zeros past the rows. */
+TARGET_BF16 static void transpose_queries_bf16(const TileSpace *t, const float *q) {
+    uint32_t *qt = (uint32_t *)t->qt;
+    int pairs = (t->hd + 1) / 2;
+    for (int r0 = 0; r0 < t->rows_pad; r0 += 16)
+        for (int p0 = 0; p0 < pairs; p0 += 16) {
+            __m512i v[16];
+            for (int i = 0; i < 16; i++)
+                v[i] = r0 + i < t->rows
+                           ? load32_bf16(MAT_F32, (const unsigned char *)(q + (size_t)(r0 + i) * t->hd),
+                                         2 * p0, t->hd - 2 * p0)
+                           : _mm512_setzero_si512();
+            transpose16(v);
+            for (int j = 0; j < 16 && p0 + j < pairs; j++)
+                _mm512_storeu_si512(qt + (size_t)(p0 + j) * t->rows_pad + r0, v[j]);
+        }
+}
+
+/* The key tile's rows as pairs of bf16, zero rows up to a multiple of MR. */
+TARGET_BF16 static void copy_keys_bf16(const TileSpace *t, const float *k, int ld, int kn) {
+    uint32_t *keys = (uint32_t *)t->keys;
+    int pairs = (t->hd + 1) / 2;
+    for (int j = 0; j < (kn + MR - 1) / MR * MR; j++)
+        for (int p0 = 0; p0 < pairs; p0 += 16) {
+            __m512i v = j < kn ? load32_bf16(MAT_F32, (const unsigned char *)(k + (size_t)j * ld),
+                                             2 * p0, t->hd - 2 * p0)
+                               : _mm512_setzero_si512();
+            _mm512_mask_storeu_epi32(keys + (size_t)j * t->key_stride + p0, mask16(pairs - p0), v);
+        }
+}
+
+TARGET_BF16 static void transposed_scores_bf16(const TileSpace *t, int kn) {
+    const uint32_t *keys = (const uint32_t *)t->keys, *qt = (const uint32_t *)t->qt;
+    for (int j0 = 0; j0 < kn; j0 += MR)
+        for (int r0 = 0; r0 < t->rows_pad; r0 += NR)
+            tile_bf16((t->hd + 1) / 2, keys + (size_t)j0 * t->key_stride, (size_t)t->key_stride, 1,
+                      qt + r0, (size_t)t->rows_pad, t->scores + (size_t)j0 * t->score_stride + r0,
+                      (size_t)t->score_stride, kn - j0 < MR ? kn - j0 : MR, NR, 0);
+}
+
+/* ---- one query tile ---- */
+
 static int attend_query_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, int t0, int nt,
-                             long lo, long hi, float *scratch, size_t scratch_floats) {
+                             long lo, long hi, float *scratch, size_t scratch_floats, int bf16) {
     TileSpace t;
     if (tile_space_floats(nt * q->grp, q->head_dim, &t) > scratch_floats) return -1;
-    t.qt = scratch;
-    t.keys = t.qt + (size_t)t.hd * t.rows_pad;
-    t.scores = t.keys + (size_t)(ATTN_KTILE + MR) * t.key_stride;
+    tile_space_place(&t, scratch);
     int row0 = t0 * q->grp;
     long pa = q->pos0 + t0, pb = pa + nt - 1;
-    transpose_queries(&t, q->q + (size_t)row0 * t.hd);
+    (bf16 ? transpose_queries_bf16 : transpose_queries)(&t, q->q + (size_t)row0 * t.hd);
     for (long j0 = lo; j0 <= hi; j0 += ATTN_KTILE) {
         int kn = (int)(hi - j0 + 1 < ATTN_KTILE ? hi - j0 + 1 : ATTN_KTILE);
         const float *k = seg->k + (size_t)(j0 - seg->pos0) * seg->ld;
         const float *v = seg->v + (size_t)(j0 - seg->pos0) * seg->ld;
-        copy_keys(&t, k, seg->ld, kn);
-        transposed_scores(&t, kn);
+        (bf16 ? copy_keys_bf16 : copy_keys)(&t, k, seg->ld, kn);
+        (bf16 ? transposed_scores_bf16 : transposed_scores)(&t, kn);
         long last = j0 + kn - 1;
         if (!(last <= pa && (q->window == 0 || j0 > pb - q->window)))
             mask_scores(&t, kn, q->grp, pa, j0, q->window);
@@ -162,13 +218,26 @@ static int attend_query_tile(AttnAcc *a, const AttnQueries *q, const KvSegment *
     return 0;
 }
 
-AttnQueryTile attn_query_tile_avx512(void) {
-    return simd_avx512() ? attend_query_tile : NULL;
+static int attend_query_tile_f32(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, int t0, int nt,
+                                 long lo, long hi, float *scratch, size_t scratch_floats) {
+    return attend_query_tile(a, q, seg, t0, nt, lo, hi, scratch, scratch_floats, 0);
+}
+
+static int attend_query_tile_bf16(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, int t0,
+                                  int nt, long lo, long hi, float *scratch, size_t scratch_floats) {
+    return attend_query_tile(a, q, seg, t0, nt, lo, hi, scratch, scratch_floats, 1);
+}
+
+AttnQueryTile attn_query_tile_avx512(int bf16) {
+    if (!simd_avx512()) return NULL;
+    if (!bf16) return attend_query_tile_f32;
+    return simd_gemm_avx512_bf16() ? attend_query_tile_bf16 : NULL;
 }
 
 #else
 
-AttnQueryTile attn_query_tile_avx512(void) {
+AttnQueryTile attn_query_tile_avx512(int bf16) {
+    (void)bf16;
     return NULL;
 }
 

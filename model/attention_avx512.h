@@ -13,7 +13,8 @@
 typedef int (*AttnQueryTile)(AttnAcc *a, const AttnQueries *q, const KvSegment *seg, int t0, int nt,
                              long lo, long hi, float *scratch, size_t scratch_floats);
 
-/* NULL without AVX-512. */
-AttnQueryTile attn_query_tile_avx512(void);
+/* The exact kernel, or with bf16 set the fast mode's (scores from pairs of
+ * bf16 by vdpbf16ps); NULL where the CPU lacks the instructions. */
+AttnQueryTile attn_query_tile_avx512(int bf16);
 
 #endif

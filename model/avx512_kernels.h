@@ -9,6 +9,7 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "simd.h"
 
@@ -99,6 +100,38 @@ INLINE void tile_f32(int kb, const float *a, size_t a_row, size_t a_k, const flo
             __m512 ai = _mm512_set1_ps(a[i * a_row]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+    STORE_TILE(acc, c, ldc, rows, cols, accumulate);
+}
+
+#define INLINE_BF16 TARGET_BF16 static inline __attribute__((always_inline))
+
+/* 32 values of a row from column k on as 16 pairs of bf16 (nearest even),
+ * zeros past `left`. */
+INLINE_BF16 __m512i load32_bf16(MatDtype d, const unsigned char *row, int k, int left) {
+    if (d == MAT_BF16) return _mm512_maskz_loadu_epi16(mask32(left), row + 2 * (size_t)k);
+    __m512 lo = load16_f32(d, row, k, left), hi = load16_f32(d, row, k + 16, left - 16);
+    return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+}
+
+/* tile_f32 with pairs of bf16 in 32-bit words for a and b (pairs of the
+ * shared dimension), vdpbf16ps adding both products into f32 sums; kp is
+ * the number of pairs, strides count words. */
+INLINE_BF16 void tile_bf16(int kp, const uint32_t *a, size_t a_row, size_t a_k, const uint32_t *b,
+                           size_t ldb, float *c, size_t ldc, int rows, int cols, int accumulate) {
+    __m512 acc[MR][2];
+    __mmask16 bm0 = mask16(cols), bm1 = mask16(cols - 16);
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int k = 0; k < kp; k++, a += a_k, b += ldb) {
+        __m512bh b0 = (__m512bh)_mm512_maskz_loadu_epi32(bm0, b);
+        __m512bh b1 = (__m512bh)_mm512_maskz_loadu_epi32(bm1, b + 16);
+#pragma GCC unroll 12
+        for (int i = 0; i < MR; i++) {
+            __m512bh ai = (__m512bh)_mm512_set1_epi32((int)a[i * a_row]);
+            acc[i][0] = _mm512_dpbf16_ps(acc[i][0], ai, b0);
+            acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
         }
     }
     STORE_TILE(acc, c, ldc, rows, cols, accumulate);

@@ -139,15 +139,6 @@ static void gemm_f32_strided(const GemmF32 *p, void *pack) {
 
 /* ---- fast: bf16 pairs, vdpbf16ps ----------------------------------------- */
 
-/* 32 weights of a row from column k on as 16 pairs of bf16 (nearest even),
- * zeros past `left`. */
-TARGET_BF16 static inline __attribute__((always_inline)) __m512i
-load32_bf16(MatDtype d, const unsigned char *row, int k, int left) {
-    if (d == MAT_BF16) return _mm512_maskz_loadu_epi16(mask32(left), row + 2 * (size_t)k);
-    __m512 lo = load16_f32(d, row, k, left), hi = load16_f32(d, row, k + 16, left - 16);
-    return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
-}
-
 /* As pack_weights_f32, but each panel holds, for each pair of k, the NR
  * weights' two bf16 values side by side (the operand layout of vdpbf16ps):
  * 32-bit words, transposed like f32 ones. */
@@ -182,23 +173,6 @@ TARGET_BF16 static void pack_rows_bf16(const GemmArgs *g, int m0, int mb, int k0
     }
 }
 
-TARGET_BF16 static void tile_bf16(int kp, const uint32_t *a, const uint32_t *b, float *c, int ldc,
-                                  int rows, int cols, int accumulate) {
-    __m512 acc[MR][2];
-#pragma GCC unroll 12
-    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-    for (int k = 0; k < kp; k++, b += NR) {
-        __m512bh b0 = (__m512bh)_mm512_loadu_si512(b), b1 = (__m512bh)_mm512_loadu_si512(b + 16);
-#pragma GCC unroll 12
-        for (int i = 0; i < MR; i++) {
-            __m512bh ai = (__m512bh)_mm512_set1_epi32((int)a[(size_t)i * A_STRIDE + k]);
-            acc[i][0] = _mm512_dpbf16_ps(acc[i][0], ai, b0);
-            acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
-        }
-    }
-    STORE_TILE(acc, c, ldc, rows, cols, accumulate);
-}
-
 TARGET_BF16 static void gemm_avx512_bf16(MatDtype d, const void *w, int cols, int r0, int r1,
                                          const float *x, int ldx, int n, float *y, int ldy,
                                          void *pack) {
@@ -214,9 +188,9 @@ TARGET_BF16 static void gemm_avx512_bf16(MatDtype d, const void *w, int cols, in
                 pack_rows_bf16(&g, m0, mb, k0, kb, apack);
                 for (int p = 0; p < nb; p += NR)
                     for (int q = 0; q < mb; q += MR)
-                        tile_bf16(kp, apack + (size_t)q * A_STRIDE, bpack + (size_t)p * kp,
-                                  y + (size_t)(m0 + q) * ldy + n0 + p, ldy, min_int(MR, mb - q), nb - p,
-                                  k0 > 0);
+                        tile_bf16(kp, apack + (size_t)q * A_STRIDE, A_STRIDE, 1, bpack + (size_t)p * kp,
+                                  NR, y + (size_t)(m0 + q) * ldy + n0 + p, ldy, min_int(MR, mb - q),
+                                  nb - p, k0 > 0);
             }
         }
     }
