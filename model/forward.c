@@ -73,7 +73,7 @@ Forward *forward_new(const SwanConfig *cfg, const ModelWeights *w, int max_chunk
         scratch_rc = attn_acc_init(&s->acc, max_chunk * grp, hd);
         if (!s->qgroup || !s->scores) scratch_rc = -1;
     }
-    int rope_rc = rope_table_init(&f->rope, hd, cfg->rope_theta, max_chunk);
+    int rope_rc = rope_table_init(&f->rope, hd, cfg->rope_theta, &cfg->rope_scaling, max_chunk);
     int widest = d > I ? d : I; /* columns of any weight: d, H hd or I */
     if (H * hd > widest) widest = H * hd;
     if (matmul_scratch_init(&f->mm, widest) != 0) rope_rc = -1;

@@ -5,6 +5,8 @@
 #ifndef SWAN_ROPE_H
 #define SWAN_ROPE_H
 
+#include "config.h"
+
 typedef struct {
     int head_dim;
     double theta;
@@ -14,7 +16,11 @@ typedef struct {
     float *cos_sin;   /* [cap][head_dim]: cos of each pair, then sin; owned */
 } RopeTable;
 
-int rope_table_init(RopeTable *t, int head_dim, double theta, int max_rows);
+/* inv_freq of pair i: theta^(-2i/head_dim), stretched by rope_scaling
+ * (NULL or ROPE_SCALING_NONE: plain). */
+double rope_inv_freq(double theta, const RopeScaling *scaling, int head_dim, int i);
+
+int rope_table_init(RopeTable *t, int head_dim, double theta, const RopeScaling *scaling, int max_rows);
 void rope_table_free(RopeTable *t);
 
 /* Fills the table for positions pos0 .. pos0 + n - 1 (n <= cap). */
