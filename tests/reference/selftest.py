@@ -109,14 +109,53 @@ def incremental_nll(cfg, W, toks):
     KV = cfg.get("num_key_value_heads", H)
     hd = cfg.get("head_dim") or d // H
     eps, theta = cfg["rms_norm_eps"], cfg["rope_theta"]
-    types = cfg["layer_types"]
-    nl = len(types)
-    rope = cfg.get("no_rope_layers") or [1 if t == "sliding_attention" else 0 for t in types]
-    sc = cfg.get("swan_attn_scaling") or {}
-    alpha = float(sc.get("alpha", 0.0))
-    Ltr = sc.get("train_len") or cfg["max_position_embeddings"]
-    w = cfg["sliding_window"]
-    lm = W["model.embed_tokens.weight"] if cfg["tie_word_embeddings"] else W["lm_head.weight"]
+    nl = cfg["num_hidden_layers"]
+    mt = cfg.get("model_type")
+    types = cfg.get("layer_types")
+    if types is None:  # a family's own layout: Mistral windows every layer
+        win = mt == "mistral" and cfg.get("sliding_window") is not None
+        types = ["sliding_attention" if win else "full_attention"] * nl
+    if cfg.get("no_rope_layers") is not None:
+        rope = cfg["no_rope_layers"]
+    elif mt == "smollm3":
+        every = cfg.get("no_rope_layer_interval", 4)
+        rope = [0 if (li + 1) % every == 0 else 1 for li in range(nl)]
+    elif mt in ("llama", "mistral") and "layer_types" not in cfg:
+        rope = [1] * nl
+    else:
+        rope = [1 if t == "sliding_attention" else 0 for t in types]
+    w = cfg.get("sliding_window")
+    tied = cfg.get("tie_word_embeddings", mt == "smollm3")
+    lm = W["model.embed_tokens.weight"] if tied else W["lm_head.weight"]
+
+    def s_of(p):
+        """The logit factor of a global NoPE layer at position p."""
+        if cfg.get("attn_temperature_tuning"):
+            fl, a = cfg.get("floor_scale", 8192), cfg.get("attn_scale", 0.1)
+            return 1.0 + a * math.log(1.0 + math.floor((p + 1) / fl))
+        sc = cfg.get("swan_attn_scaling") or {}
+        if sc.get("type") == "log_a":
+            return math.log(p + sc["a"]) / math.log(sc["a"])
+        alpha = float(sc.get("alpha", 0.0))
+        Ltr = sc.get("train_len") or cfg["max_position_embeddings"]
+        return max(1.0, 1.0 + alpha * math.log((p + 1) / Ltr)) if alpha else 1.0
+
+    def freq(i):
+        f = theta ** (-2.0 * i / hd)
+        rs = cfg.get("rope_scaling") or {}
+        kind = rs.get("rope_type", rs.get("type"))
+        if kind == "linear":
+            return f / rs["factor"]
+        if kind != "llama3":
+            return f
+        wl, old = 2 * math.pi / f, rs["original_max_position_embeddings"]
+        lo, hi, fac = rs["low_freq_factor"], rs["high_freq_factor"], rs["factor"]
+        if wl < old / hi:
+            return f
+        if wl > old / lo:
+            return f / fac
+        sm = (old / wl - lo) / (hi - lo)
+        return (1 - sm) * f / fac + sm * f
 
     def norm(x, g):
         return g * x / math.sqrt(float((x ** 2).sum()) / x.numel() + eps)
@@ -125,7 +164,7 @@ def incremental_nll(cfg, W, toks):
         out = vec.clone()
         half = hd // 2
         for i in range(half):
-            ang = p * theta ** (-2.0 * i / hd)
+            ang = p * freq(i)
             c, s = math.cos(ang), math.sin(ang)
             out[i] = vec[i] * c - vec[i + half] * s
             out[i + half] = vec[i] * s + vec[i + half] * c
@@ -151,8 +190,8 @@ def incremental_nll(cfg, W, toks):
             if types[li] == "sliding_attention":
                 cache[li] = [e for e in cache[li] if e[0] > p - w]  # ring buffer of w
             s = 1.0
-            if types[li] == "full_attention" and rope[li] == 0 and alpha != 0.0:
-                s = max(1.0, 1.0 + alpha * math.log((p + 1) / Ltr))
+            if types[li] == "full_attention" and rope[li] == 0:
+                s = s_of(p)
             outs = []
             for j in range(H):
                 kvh = j // (H // KV)
