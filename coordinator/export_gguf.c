@@ -280,8 +280,8 @@ int cmd_export_gguf(int argc, char **argv) {
                 "swan: warning: llama.cpp has no dynamic NoPE attention scaling: %s matches this model "
                 "only at the positions where s(p) = 1\n",
                 o.out_path);
-    if (c.rope_scaling.kind != ROPE_SCALING_NONE) {
-        fprintf(stderr, "swan: error: export-gguf does not write rope_scaling\n");
+    if (c.rope_scaling.kind != ROPE_SCALING_NONE || c.family == FAMILY_COHERE2) {
+        fprintf(stderr, "swan: error: export-gguf writes Llama blocks without rope_scaling only\n");
         swan_config_free(&c);
         return 1;
     }

@@ -72,7 +72,7 @@ static int read_layer_types(const ConfigParse *p, const FamilyLayout *fam, SwanC
     for (int i = 0; i < cfg->num_layers; i++) {
         const cJSON *item = list ? cJSON_GetArrayItem(list, i) : NULL;
         if (!list) {
-            cfg->layer_kind[i] = fam->kind_default;
+            cfg->layer_kind[i] = family_layer_kind(fam, i);
             continue;
         }
         const char *type = cJSON_GetStringValue(item);
@@ -201,10 +201,13 @@ static int read_dims(const ConfigParse *p, SwanConfig *cfg) {
 
 static int read_norm_and_rope(const ConfigParse *p, SwanConfig *cfg) {
     double eps;
-    if (config_read_number(p, p->root, "", "rms_norm_eps", 1e-6, 0, &eps)) return -1;
+    /* LayerNorm families name it layer_norm_eps (Cohere2Config: 1e-5). */
+    const char *key = cfg->block.layer_norm ? "layer_norm_eps" : "rms_norm_eps";
+    if (config_read_number(p, p->root, "", key, cfg->block.layer_norm ? 1e-5 : 1e-6, 0, &eps))
+        return -1;
     cfg->rms_norm_eps = (float)eps;
     if (!(cfg->rms_norm_eps > 0) || !isfinite(cfg->rms_norm_eps))
-        return swan_error_set(p->err, "%s: rms_norm_eps (%g) is not a usable float", p->path, eps);
+        return swan_error_set(p->err, "%s: %s (%g) is not a usable float", p->path, key, eps);
     if (config_read_rope(p, cfg)) return -1;
     if (any_layer(cfg, 0, 1) && cfg->head_dim % 2 != 0)
         return swan_error_set(p->err, "%s: head_dim (%d) must be even for RoPE layers", p->path,
@@ -247,8 +250,7 @@ static int check_all_unique_keys(const ConfigParse *p) {
 
 static int read_config(const ConfigParse *p, SwanConfig *cfg) {
     FamilyLayout fam;
-    if (check_all_unique_keys(p) || config_read_family(p, &fam)) return -1;
-    cfg->family = fam.family;
+    if (check_all_unique_keys(p) || config_read_family(p, &fam, cfg)) return -1;
     if (read_dims(p, cfg) || read_layers(p, &fam, cfg) || read_norm_and_rope(p, cfg) ||
         config_read_bool(p, p->root, "tie_word_embeddings", fam.tie_default,
                          &cfg->tie_word_embeddings) ||

@@ -8,7 +8,21 @@ typedef enum { LAYER_WINDOW = 0, LAYER_GLOBAL = 1 } LayerKind;
 
 /* Which Hugging Face family config.json describes (its model_type). A config
  * with no model_type is swan's own dialect (DESIGN.md section 2). */
-typedef enum { FAMILY_SWAN = 0, FAMILY_LLAMA, FAMILY_MISTRAL, FAMILY_SMOLLM3 } ModelFamily;
+typedef enum {
+    FAMILY_SWAN = 0,
+    FAMILY_LLAMA,
+    FAMILY_MISTRAL,
+    FAMILY_SMOLLM3,
+    FAMILY_COHERE2
+} ModelFamily;
+
+/* Cohere2's blocks differ from Llama's in these; the zero values are Llama's. */
+typedef struct {
+    int layer_norm;       /* 1: LayerNorm without bias (mean subtracted); 0: RMSNorm */
+    int parallel;         /* 1: x + attn(N(x)) + mlp(N(x)), one norm per layer */
+    int rope_interleaved; /* 1: RoPE rotates pairs (2i, 2i+1); 0: (i, i + hd/2) */
+    double logit_scale;   /* output logits times this; 0: none */
+} BlockStyle;
 
 /* The factor s(p) on the logits of global NoPE layers (DESIGN.md section 2). */
 typedef enum {
@@ -34,11 +48,12 @@ typedef struct {
     int hidden_size; /* d */
     int intermediate_size;
     int num_layers;
-    int num_heads;    /* H */
-    int num_kv_heads; /* KV, H % KV == 0 */
-    int head_dim;     /* default d / H */
-    float rms_norm_eps;
+    int num_heads;      /* H */
+    int num_kv_heads;   /* KV, H % KV == 0 */
+    int head_dim;       /* default d / H */
+    float rms_norm_eps; /* the eps of every norm (layer_norm_eps for LayerNorm) */
     ModelFamily family;
+    BlockStyle block;
     double rope_theta;
     RopeScaling rope_scaling;
     long sliding_window;       /* w >= 1; 0 when no layer is a window layer */

@@ -13,7 +13,12 @@ static const struct {
     {"llama", FAMILY_LLAMA},
     {"mistral", FAMILY_MISTRAL},
     {"smollm3", FAMILY_SMOLLM3},
+    {"cohere2", FAMILY_COHERE2},
 };
+
+/* Cohere2Config's defaults. */
+#define COHERE2_LOGIT_SCALE 0.0625
+#define COHERE2_WINDOW_PATTERN 4
 
 /* Keys that switch on a feature when true or non-zero. */
 static const char *const FEATURE_KEYS[] = {
@@ -98,7 +103,7 @@ static int read_model_type(const ConfigParse *p, ModelFamily *family) {
         }
     return swan_error_set(p->err,
                           "%s: model_type \"%.64s\" is not supported (supported: llama, mistral, "
-                          "smollm3, or none for swan's own layout)",
+                          "smollm3, cohere2, or none for swan's own layout)",
                           p->path, type);
 }
 
@@ -117,18 +122,50 @@ static void family_defaults(const ConfigParse *p, FamilyLayout *out) {
         out->rope_default = ROPE_BY_INTERVAL;
         out->tie_default = 1;
     }
+    if (out->family == FAMILY_COHERE2) {
+        out->rope_default = ROPE_ON_WINDOW_LAYERS; /* global layers are NoPE */
+        out->tie_default = 1;
+    }
 }
 
-int config_read_family(const ConfigParse *p, FamilyLayout *out) {
+/* Cohere2: LayerNorm, the parallel block, interleaved pairs and a scale on
+ * the output logits; the window pattern when layer_types is absent. */
+static int read_cohere2(const ConfigParse *p, FamilyLayout *out, SwanConfig *cfg) {
+    long long pattern;
+    if (config_read_int(p, p->root, "sliding_window_pattern", 0, COHERE2_WINDOW_PATTERN, 1, INT_MAX,
+                        &pattern) ||
+        config_read_number(p, p->root, "", "logit_scale", COHERE2_LOGIT_SCALE, 0,
+                           &cfg->block.logit_scale))
+        return -1;
+    out->window_pattern = (int)pattern;
+    cfg->block.layer_norm = 1;
+    cfg->block.parallel = 1;
+    cfg->block.rope_interleaved = 1;
+    return 0;
+}
+
+int config_read_family(const ConfigParse *p, FamilyLayout *out, SwanConfig *cfg) {
     memset(out, 0, sizeof *out);
+    memset(&cfg->block, 0, sizeof cfg->block);
     if (read_model_type(p, &out->family) || check_features(p) || check_activation_and_rotary(p))
         return -1;
+    cfg->family = out->family;
     family_defaults(p, out);
+    if (out->family == FAMILY_COHERE2 && read_cohere2(p, out, cfg)) return -1;
+    /* Only Cohere2 scales its logits: elsewhere the key would be ignored. */
+    if (out->family != FAMILY_COHERE2 && config_get(p->root, "logit_scale"))
+        return swan_error_set(p->err, "%s: logit_scale is not supported outside cohere2", p->path);
     if (out->rope_default != ROPE_BY_INTERVAL) return 0;
     long long interval;
     if (config_read_int(p, p->root, "no_rope_layer_interval", 0, 4, 1, INT_MAX, &interval)) return -1;
     out->rope_interval = (int)interval;
     return 0;
+}
+
+LayerKind family_layer_kind(const FamilyLayout *f, int layer) {
+    if (f->window_pattern > 0)
+        return (layer + 1) % f->window_pattern != 0 ? LAYER_WINDOW : LAYER_GLOBAL;
+    return f->kind_default;
 }
 
 int family_layer_rope(const FamilyLayout *f, const SwanConfig *cfg, int layer) {

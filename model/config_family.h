@@ -16,14 +16,19 @@ typedef enum {
 
 typedef struct {
     ModelFamily family;
-    LayerKind kind_default; /* when layer_types is absent */
+    LayerKind kind_default; /* when layer_types is absent ... */
+    int window_pattern;     /* ... unless > 0: layer i is a window layer iff (i + 1) % it != 0 */
     RopeDefault rope_default;
     int rope_interval; /* ROPE_BY_INTERVAL */
     int tie_default;   /* tie_word_embeddings when absent */
 } FamilyLayout;
 
-/* Reads model_type and refuses unsupported features; fills out. */
-int config_read_family(const ConfigParse *p, FamilyLayout *out);
+/* Reads model_type and refuses unsupported features; fills out, and the
+ * family and block style of cfg. */
+int config_read_family(const ConfigParse *p, FamilyLayout *out, SwanConfig *cfg);
+
+/* The default kind of layer i (layer_types absent). */
+LayerKind family_layer_kind(const FamilyLayout *f, int layer);
 
 /* The default RoPE flag of layer i. */
 int family_layer_rope(const FamilyLayout *f, const SwanConfig *cfg, int layer);

@@ -33,6 +33,7 @@ int rope_table_init(RopeTable *t, int head_dim, double theta, const RopeScaling 
                     int max_rows) {
     t->head_dim = head_dim;
     t->theta = theta;
+    t->interleaved = 0;
     t->rows = 0;
     t->cap = max_rows;
     t->cos_sin = malloc(sizeof(float) * (size_t)max_rows * head_dim);
@@ -43,6 +44,10 @@ int rope_table_init(RopeTable *t, int head_dim, double theta, const RopeScaling 
     }
     for (int i = 0; i < head_dim / 2; i++) t->inv_freq[i] = rope_inv_freq(theta, scaling, head_dim, i);
     return 0;
+}
+
+void rope_table_interleave(RopeTable *t, int interleaved) {
+    t->interleaved = interleaved;
 }
 
 void rope_table_free(RopeTable *t) {
@@ -72,6 +77,16 @@ typedef struct {
     int row_stride, nheads;
 } RopeArgs;
 
+/* Cohere's pairing: element 2i with 2i + 1, by pair i's angle. */
+static void rotate_pairs(float *v, const float *cs, int half) {
+    for (int i = 0; i < half; i++) {
+        float a = v[2 * i], b = v[2 * i + 1];
+        float c = cs[i], s = cs[half + i];
+        v[2 * i] = a * c - b * s;
+        v[2 * i + 1] = b * c + a * s;
+    }
+}
+
 static void rope_range(void *p, int r0, int r1) {
     const RopeArgs *args = p;
     int hd = args->t->head_dim, half = hd / 2;
@@ -79,6 +94,10 @@ static void rope_range(void *p, int r0, int r1) {
         const float *cs = args->t->cos_sin + (size_t)r * hd;
         for (int h = 0; h < args->nheads; h++) {
             float *v = args->x + (size_t)r * args->row_stride + (size_t)h * hd;
+            if (args->t->interleaved) {
+                rotate_pairs(v, cs, half);
+                continue;
+            }
             for (int i = 0; i < half; i++) {
                 float a = v[i], b = v[half + i];
                 float c = cs[i], s = cs[half + i];

@@ -10,6 +10,7 @@
 typedef struct {
     int head_dim;
     double theta;
+    int interleaved;  /* 1: pairs (2i, 2i+1), Cohere's; 0: (i, i + hd/2) */
     int rows;         /* positions currently in the table */
     int cap;          /* positions allocated */
     double *inv_freq; /* [head_dim / 2], owned */
@@ -21,6 +22,8 @@ typedef struct {
 double rope_inv_freq(double theta, const RopeScaling *scaling, int head_dim, int i);
 
 int rope_table_init(RopeTable *t, int head_dim, double theta, const RopeScaling *scaling, int max_rows);
+/* Pair (2i, 2i+1) instead of (i, i + hd/2) from now on. */
+void rope_table_interleave(RopeTable *t, int interleaved);
 void rope_table_free(RopeTable *t);
 
 /* Fills the table for positions pos0 .. pos0 + n - 1 (n <= cap). */
