@@ -483,6 +483,7 @@ static void config_cases(const char *root) {
     config_case(root, "cfg_rope_yarn", "rope_scaling", "{\"rope_type\": \"yarn\", \"factor\": 4.0}");
     config_case(root, "cfg_attention_bias", "attention_bias", "true");
     config_case(root, "cfg_moe", "num_local_experts", "8");
+    config_case(root, "cfg_logit_scale_llama", "logit_scale", "0.5");
 
     c = case_start("F32");
     const char *dir = case_dir(root, "cfg_invalid_json");

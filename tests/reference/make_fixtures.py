@@ -123,6 +123,19 @@ CASES = [
                 "tie_word_embeddings": None, "no_rope_layer_interval": 3,
                 "use_sliding_window": False,
                 "swan_attn_scaling": {"type": "log_a", "a": 16.0}}),
+    # Cohere2: LayerNorm, parallel block, interleaved RoPE on sliding layers only
+    dict(name="cohere2_sssn_bf16_log_a", seed=17, V=288, d=32, H=4, KV=2, hd=8, I=64,
+         pattern=[S, S, S, N], w=6, L=64, alpha=None, tied=True, dtype="BF16",
+         shards=1, n=500, theta=10000.0, parallel=True, logit_scale=0.25,
+         extra={"model_type": "cohere2", "layer_types": None, "sliding_window_pattern": 4,
+                "rms_norm_eps": None, "layer_norm_eps": 1e-5, "logit_scale": 0.25,
+                "tie_word_embeddings": None,
+                "swan_attn_scaling": {"type": "log_a", "a": 16.0}}),
+    dict(name="cohere2_w1_f32_untied", seed=18, V=264, d=40, H=4, KV=1, hd=10, I=80,
+         pattern=[N, S, S, N, S], w=1, L=64, alpha=None, tied=False, dtype="F32",
+         shards=1, n=400, theta=10000.0, parallel=True, logit_scale=0.5,
+         extra={"model_type": "cohere2", "rms_norm_eps": None, "layer_norm_eps": 1e-5,
+                "logit_scale": 0.5}),
     dict(name="long4096", seed=9, V=256, d=32, H=4, KV=2, hd=8, I=64,
          pattern=[S, S, S, N], w=16, L=64, alpha=1.0, tied=False, dtype="F32",
          shards=1, n=4096, theta=10000.0),
@@ -200,7 +213,10 @@ def make_weights(c):
             (p + "self_attn.k_proj.weight", normal((KV * hd, d), SCALE_QK / np.sqrt(d))),
             (p + "self_attn.v_proj.weight", normal((KV * hd, d), SCALE_V_O / np.sqrt(d))),
             (p + "self_attn.o_proj.weight", normal((d, H * hd), SCALE_V_O / np.sqrt(H * hd))),
-            (p + "post_attention_layernorm.weight", gain_vec()),
+        ]
+        if not c.get("parallel"):  # Cohere2's parallel block has one norm per layer
+            ws.append((p + "post_attention_layernorm.weight", gain_vec()))
+        ws += [
             (p + "mlp.gate_proj.weight", normal((I, d), SCALE_MLP / np.sqrt(d))),
             (p + "mlp.up_proj.weight", normal((I, d), SCALE_MLP / np.sqrt(d))),
             (p + "mlp.down_proj.weight", normal((d, I), SCALE_MLP / np.sqrt(I))),
@@ -208,6 +224,8 @@ def make_weights(c):
     final_gain = gain_vec()
     if c["tied"]:
         final_gain = (final_gain * np.float32(TIED_FINAL_GAIN / np.sqrt(d))).astype(np.float32)
+    if c.get("logit_scale"):  # the head's logits come out times logit_scale
+        final_gain = (final_gain / np.float32(c["logit_scale"])).astype(np.float32)
     ws.append(("model.norm.weight", final_gain))
     if not c["tied"]:
         ws.append(("lm_head.weight", normal((V, d), SCALE_HEAD / np.sqrt(d))))

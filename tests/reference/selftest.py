@@ -108,10 +108,17 @@ def incremental_nll(cfg, W, toks):
     H = cfg["num_attention_heads"]
     KV = cfg.get("num_key_value_heads", H)
     hd = cfg.get("head_dim") or d // H
-    eps, theta = cfg["rms_norm_eps"], cfg["rope_theta"]
+    theta = cfg["rope_theta"]
+    cohere = cfg.get("model_type") == "cohere2"
+    eps = cfg.get("layer_norm_eps", 1e-5) if cohere else cfg["rms_norm_eps"]
+    logit_scale = cfg.get("logit_scale", 0.0625) if cohere else 1.0
     nl = cfg["num_hidden_layers"]
     mt = cfg.get("model_type")
     types = cfg.get("layer_types")
+    if types is None and cohere:
+        pat = cfg.get("sliding_window_pattern", 4)
+        types = ["full_attention" if (li + 1) % pat == 0 else "sliding_attention"
+                 for li in range(nl)]
     if types is None:  # a family's own layout: Mistral windows every layer
         win = mt == "mistral" and cfg.get("sliding_window") is not None
         types = ["sliding_attention" if win else "full_attention"] * nl
@@ -125,7 +132,7 @@ def incremental_nll(cfg, W, toks):
     else:
         rope = [1 if t == "sliding_attention" else 0 for t in types]
     w = cfg.get("sliding_window")
-    tied = cfg.get("tie_word_embeddings", mt == "smollm3")
+    tied = cfg.get("tie_word_embeddings", mt in ("smollm3", "cohere2"))
     lm = W["model.embed_tokens.weight"] if tied else W["lm_head.weight"]
 
     def s_of(p):
@@ -158,6 +165,8 @@ def incremental_nll(cfg, W, toks):
         return (1 - sm) * f / fac + sm * f
 
     def norm(x, g):
+        if cohere:  # LayerNorm without bias
+            x = x - float(x.sum()) / x.numel()
         return g * x / math.sqrt(float((x ** 2).sum()) / x.numel() + eps)
 
     def rot(vec, p):
@@ -166,6 +175,10 @@ def incremental_nll(cfg, W, toks):
         for i in range(half):
             ang = p * freq(i)
             c, s = math.cos(ang), math.sin(ang)
+            if cohere:  # pairs (2i, 2i+1)
+                out[2 * i] = vec[2 * i] * c - vec[2 * i + 1] * s
+                out[2 * i + 1] = vec[2 * i] * s + vec[2 * i + 1] * c
+                continue
             out[i] = vec[i] * c - vec[i + half] * s
             out[i + half] = vec[i] * s + vec[i + half] * c
         return out
@@ -201,13 +214,17 @@ def incremental_nll(cfg, W, toks):
                 tot = sum(ex)
                 o = sum(e_ / tot * c[2][kvh] for e_, c in zip(ex, cache[li]))
                 outs.append(o)
-            x = x + W[pre + "self_attn.o_proj.weight"] @ torch.cat(outs)
-            h = norm(x, W[pre + "post_attention_layernorm.weight"])
+            attn = W[pre + "self_attn.o_proj.weight"] @ torch.cat(outs)
+            if not cohere:  # Cohere2's MLP reads the same h (parallel block)
+                x = x + attn
+                h = norm(x, W[pre + "post_attention_layernorm.weight"])
             g = W[pre + "mlp.gate_proj.weight"] @ h
             u = W[pre + "mlp.up_proj.weight"] @ h
             x = x + W[pre + "mlp.down_proj.weight"] @ (g / (1 + torch.exp(-g)) * u)
+            if cohere:
+                x = x + attn
         if p + 1 < len(toks):
-            logits = lm @ norm(x, W["model.norm.weight"])
+            logits = (lm @ norm(x, W["model.norm.weight"])) * logit_scale
             m = float(logits.max())
             lse = m + math.log(float(torch.exp(logits - m).sum()))
             nll.append(lse - float(logits[toks[p + 1]]))

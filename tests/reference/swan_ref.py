@@ -100,16 +100,28 @@ class Config:
         self.hd = int(c.get("head_dim") or self.d // self.H)
         if self.hd % 2:
             raise ValueError("head_dim must be even for RoPE")
-        self.eps = float(c["rms_norm_eps"])
+        self.model_type = c.get("model_type")
+        # Cohere2: LayerNorm without bias, parallel block, interleaved-pair RoPE,
+        # output logits times logit_scale (Cohere2Config defaults below)
+        self.cohere = self.model_type == "cohere2"
+        if self.cohere:
+            self.eps = float(c.get("layer_norm_eps", 1e-5))
+            self.logit_scale = float(c.get("logit_scale", 0.0625))
+        else:
+            self.eps = float(c["rms_norm_eps"])
+            self.logit_scale = 1.0
         self.theta = float(c["rope_theta"])
         self.L = int(c["max_position_embeddings"])
         # model_type: None = swan's own layout; llama / mistral / smollm3 read as
         # Hugging Face transformers reads them (DESIGN.md section 2).
-        self.model_type = c.get("model_type")
-        if self.model_type not in (None, "llama", "mistral", "smollm3"):
+        if self.model_type not in (None, "llama", "mistral", "smollm3", "cohere2"):
             raise ValueError(f"unsupported model_type {self.model_type}")
         self.window = c.get("sliding_window")
         lt = c.get("layer_types")
+        if lt is None and self.cohere:
+            # Cohere2: layer i slides unless (i + 1) is a multiple of the pattern
+            pat = int(c.get("sliding_window_pattern", 4))
+            lt = ["sliding_attention" if (i + 1) % pat else "full_attention" for i in range(self.nl)]
         if lt is None:
             # Mistral: one window for every layer (none when sliding_window is null)
             every_window = self.model_type == "mistral" and self.window is not None
@@ -135,7 +147,7 @@ class Config:
             self.rope = [True] * self.nl
         else:
             self.rope = [t == "sliding_attention" for t in self.layer_types]
-        self.tied = bool(c.get("tie_word_embeddings", self.model_type == "smollm3"))
+        self.tied = bool(c.get("tie_word_embeddings", self.model_type in ("smollm3", "cohere2")))
         self.rope_scaling = c.get("rope_scaling")
         self.scale_fn = scale_function(c, self.L)
 
@@ -238,6 +250,21 @@ def apply_rope(x, cos, sin):
     return x * cos + rotate_half(x) * sin
 
 
+def apply_rope_pairs(x, cos, sin):
+    """Cohere's RoPE: elements (2i, 2i+1) rotated by pair i's angle.
+    x: [heads, n, hd]; cos/sin: [n, hd] as from rope_cos_sin (first half used)."""
+    h = x.shape[-1] // 2
+    c, s = cos[:, :h], sin[:, :h]
+    a, b = x[..., 0::2], x[..., 1::2]
+    return torch.stack([a * c - b * s, b * c + a * s], dim=-1).flatten(-2)
+
+
+def layer_norm(x, g, eps):
+    """LayerNorm without bias: (x - mean) / sqrt(var + eps) * g."""
+    xc = x - x.mean(dim=-1, keepdim=True)
+    return xc / torch.sqrt((xc * xc).mean(dim=-1, keepdim=True) + eps) * g
+
+
 def attention(q, k, v, positions, window, scale_rows, block=1024, maxw=None):
     """q: [H, n, hd]; k, v: [H, n, hd] (already expanded to H heads).
     Dense masked softmax attention.  window None = global (j <= p), else p-w < j <= p.
@@ -283,16 +310,18 @@ def forward_nll(cfg, W, tokens, dtype=torch.float64, stats=None):
     cos, sin = cos.to(dtype), sin.to(dtype)
     if stats is not None:
         stats["attn_maxw"] = []
+    norm = layer_norm if cfg.cohere else rms_norm
+    rope_fn = apply_rope_pairs if cfg.cohere else apply_rope
     x = W["model.embed_tokens.weight"][tok].clone()  # [n, d]
     for i in range(cfg.nl):
         pre = f"model.layers.{i}."
-        h = rms_norm(x, W[pre + "input_layernorm.weight"], cfg.eps)
+        h = norm(x, W[pre + "input_layernorm.weight"], cfg.eps)
         q = (h @ W[pre + "self_attn.q_proj.weight"].T).view(n, H, hd).transpose(0, 1)
         k = (h @ W[pre + "self_attn.k_proj.weight"].T).view(n, KV, hd).transpose(0, 1)
         v = (h @ W[pre + "self_attn.v_proj.weight"].T).view(n, KV, hd).transpose(0, 1)
         if cfg.rope[i]:
-            q = apply_rope(q, cos, sin)
-            k = apply_rope(k, cos, sin)
+            q = rope_fn(q, cos, sin)
+            k = rope_fn(k, cos, sin)
         # query head j uses kv head j // group
         k = k.repeat_interleave(group, dim=0)
         v = v.repeat_interleave(group, dim=0)
@@ -303,17 +332,24 @@ def forward_nll(cfg, W, tokens, dtype=torch.float64, stats=None):
         if stats is not None:
             stats["attn_maxw"].append(float(torch.cat(maxw, dim=1).double().mean()))
         a = a.transpose(0, 1).reshape(n, H * hd)
-        x = x + a @ W[pre + "self_attn.o_proj.weight"].T
+        attn_out = a @ W[pre + "self_attn.o_proj.weight"].T
+        if cfg.cohere:  # parallel block: the MLP reads the same normed input
+            gate = h @ W[pre + "mlp.gate_proj.weight"].T
+            up = h @ W[pre + "mlp.up_proj.weight"].T
+            mlp = (torch.nn.functional.silu(gate) * up) @ W[pre + "mlp.down_proj.weight"].T
+            x = x + attn_out + mlp
+            continue
+        x = x + attn_out
         h = rms_norm(x, W[pre + "post_attention_layernorm.weight"], cfg.eps)
         gate = h @ W[pre + "mlp.gate_proj.weight"].T
         up = h @ W[pre + "mlp.up_proj.weight"].T
         x = x + (torch.nn.functional.silu(gate) * up) @ W[pre + "mlp.down_proj.weight"].T
-    h = rms_norm(x, W["model.norm.weight"], cfg.eps)
+    h = norm(x, W["model.norm.weight"], cfg.eps)
     if cfg.tied or "lm_head.weight" not in W:
         lm = W["model.embed_tokens.weight"]
     else:
         lm = W["lm_head.weight"]
-    logits = h[:-1] @ lm.T  # [n-1, V]
+    logits = (h[:-1] @ lm.T) * cfg.logit_scale  # [n-1, V]
     if stats is not None:
         stats["logit_absmax"] = float(logits.abs().max())
     logp = torch.log_softmax(logits, dim=-1)

@@ -64,6 +64,25 @@ static void test_llama4(void) {
     if (rc == 0) swan_config_free(&cfg);
 }
 
+/* Cohere2Config's defaults: every 4th layer global and NoPE, tied, logits
+ * times 0.0625, LayerNorm with eps 1e-5, the parallel block. */
+static void test_cohere2(void) {
+    SwanConfig cfg;
+    SwanError err = {""};
+    int rc = load("{" REQUIRED_KEYS ", \"model_type\": \"cohere2\", \"sliding_window\": 4}", &cfg,
+                  &err);
+    CHECK(rc == 0, "cohere2: %s", err.msg);
+    if (rc) return;
+    for (int i = 0; i < 4; i++)
+        CHECK(cfg.layer_kind[i] == (i == 3 ? LAYER_GLOBAL : LAYER_WINDOW) &&
+                  cfg.layer_rope[i] == (i != 3),
+              "cohere2 layer %d", i);
+    CHECK(cfg.tie_word_embeddings && cfg.block.logit_scale == 0.0625 && cfg.rms_norm_eps == 1e-5f,
+          "cohere2 defaults");
+    CHECK(cfg.block.layer_norm && cfg.block.parallel && cfg.block.rope_interleaved, "cohere2 block");
+    swan_config_free(&cfg);
+}
+
 static void test_families(void) {
     SwanConfig cfg;
     SwanError err = {""};
@@ -136,6 +155,13 @@ static void test_errors(void) {
         {"\"partial_rotary_factor\": 0.5", "partial_rotary_factor"},
         {"\"model_type\": \"smollm3\", \"use_sliding_window\": true",
          "use_sliding_window is not supported"},
+        {"\"model_type\": \"llama\", \"logit_scale\": 0.5",
+         "logit_scale is not supported outside cohere2"},
+        {"\"model_type\": \"cohere2\", \"sliding_window\": 4, \"logit_scale\": 0",
+         "logit_scale (0) must be > 0"},
+        {"\"model_type\": \"cohere2\", \"sliding_window\": 4, \"layer_norm_eps\": -1",
+         "layer_norm_eps (-1)"},
+        {"\"model_type\": \"cohere2\"", "sliding_window missing"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[1024];
@@ -167,6 +193,7 @@ int main(void) {
     test_log_a();
     test_llama4();
     test_families();
+    test_cohere2();
     test_rope_llama3();
     test_errors();
     rmdir(dir);
