@@ -275,12 +275,16 @@ int cmd_export_gguf(int argc, char **argv) {
     if (parsed != 0) return parsed > 0 ? 0 : 2;
     SwanConfig c;
     if (cli_load_config(o.model_dir, &c) != 0) return 1;
-    if (c.scaling_alpha > 0)
+    if (swan_config_scaling_on(&c))
         fprintf(stderr,
                 "swan: warning: llama.cpp has no dynamic NoPE attention scaling: %s matches this model "
-                "only "
-                "up to position %d\n",
-                o.out_path, c.scaling_train_len);
+                "only at the positions where s(p) = 1\n",
+                o.out_path);
+    if (c.rope_scaling.kind != ROPE_SCALING_NONE || c.family == FAMILY_COHERE2) {
+        fprintf(stderr, "swan: error: export-gguf writes Llama blocks without rope_scaling only\n");
+        swan_config_free(&c);
+        return 1;
+    }
     /* The byte tokenizer where the model has none of its own (random
      * benchmark models); any other choice by the one rule of every command. */
     char path[4096];

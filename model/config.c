@@ -7,90 +7,37 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_family.h"
+#include "config_parse.h"
+#include "config_rope.h"
+#include "config_scaling.h"
 #include "file_read.h"
 
 #define CONFIG_MAX_BYTES ((size_t)16 << 20)
-#define JSON_MAX_EXACT_INT 9007199254740992.0 /* 2^53: doubles stay exact */
-
-/* The parse state every helper needs to report an error. */
-typedef struct {
-    const char *path;
-    const cJSON *root;
-    SwanError *err;
-} ConfigParse;
-
-/* Optional keys that are JSON null count as absent: HF configs write
- * "sliding_window": null and the like. */
-static const cJSON *get_key(const cJSON *obj, const char *key) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsNull(item) ? NULL : item;
-}
-
-static int is_exact_int(const cJSON *item) {
-    if (!cJSON_IsNumber(item)) return 0;
-    double v = item->valuedouble;
-    return isfinite(v) && v == floor(v) && fabs(v) <= JSON_MAX_EXACT_INT;
-}
-
-/* An integer in [min, max]; dflt when absent unless required. */
-static int read_int(const ConfigParse *p, const cJSON *obj, const char *key, int required,
-                    long long dflt, long long min, long long max, long long *out) {
-    const cJSON *item = get_key(obj, key);
-    if (!item) {
-        if (required) return swan_error_set(p->err, "%s: %s missing", p->path, key);
-        *out = dflt;
-        return 0;
-    }
-    if (!is_exact_int(item)) return swan_error_set(p->err, "%s: %s must be an integer", p->path, key);
-    double v = item->valuedouble;
-    if (v < (double)min)
-        return swan_error_set(p->err, "%s: %s (%.0f) must be >= %lld", p->path, key, v, min);
-    if (v > (double)max)
-        return swan_error_set(p->err, "%s: %s (%.0f) is too large (max %lld)", p->path, key, v, max);
-    *out = (long long)v;
-    return 0;
-}
 
 /* A positive int; the common case for sizes. */
 static int read_size(const ConfigParse *p, const char *key, int required, long long dflt, int *out) {
     long long v;
-    if (read_int(p, p->root, key, required, dflt, 1, INT_MAX, &v)) return -1;
+    if (config_read_int(p, p->root, key, required, dflt, 1, INT_MAX, &v)) return -1;
     *out = (int)v;
-    return 0;
-}
-
-/* A finite number > 0 (or >= 0 when zero_ok). */
-static int read_number(const ConfigParse *p, const cJSON *obj, const char *key, double dflt,
-                       int zero_ok, double *out) {
-    const cJSON *item = get_key(obj, key);
-    if (!item) {
-        *out = dflt;
-        return 0;
-    }
-    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
-        return swan_error_set(p->err, "%s: %s must be a number", p->path, key);
-    double v = item->valuedouble;
-    if (v < 0 || (v == 0 && !zero_ok))
-        return swan_error_set(p->err, "%s: %s (%g) must be %s 0", p->path, key, v,
-                              zero_ok ? ">=" : ">");
-    *out = v;
     return 0;
 }
 
 /* Token ids may be absent (-1); HF writes eos as a list when a model has
  * several, and the first is the one generation stops on. */
 static int read_token_id(const ConfigParse *p, const char *key, int vocab, int *out) {
-    const cJSON *item = get_key(p->root, key);
+    const cJSON *item = config_get(p->root, key);
     *out = -1;
     if (!item) return 0;
     if (cJSON_IsArray(item)) {
         item = cJSON_GetArrayItem(item, 0);
         if (!item) return 0;
     }
-    if (!is_exact_int(item))
+    if (!config_is_exact_int(item))
         return swan_error_set(p->err, "%s: %s must be an integer or a list of them", p->path, key);
     double v = item->valuedouble;
     if (v < 0 || v >= vocab)
@@ -100,21 +47,9 @@ static int read_token_id(const ConfigParse *p, const char *key, int vocab, int *
     return 0;
 }
 
-static int read_bool(const ConfigParse *p, const char *key, int dflt, int *out) {
-    const cJSON *item = get_key(p->root, key);
-    if (!item) {
-        *out = dflt;
-        return 0;
-    }
-    if (!cJSON_IsBool(item))
-        return swan_error_set(p->err, "%s: %s must be true or false", p->path, key);
-    *out = cJSON_IsTrue(item);
-    return 0;
-}
-
 /* A per-layer list must have exactly one entry per layer. */
 static const cJSON *get_layer_list(const ConfigParse *p, const char *key, int n_layers, int *failed) {
-    const cJSON *list = get_key(p->root, key);
+    const cJSON *list = config_get(p->root, key);
     *failed = 0;
     if (!list) return NULL;
     if (!cJSON_IsArray(list)) {
@@ -130,13 +65,17 @@ static const cJSON *get_layer_list(const ConfigParse *p, const char *key, int n_
     return list;
 }
 
-static int read_layer_types(const ConfigParse *p, SwanConfig *cfg) {
+static int read_layer_types(const ConfigParse *p, const FamilyLayout *fam, SwanConfig *cfg) {
     int failed;
     const cJSON *list = get_layer_list(p, "layer_types", cfg->num_layers, &failed);
     if (failed) return -1;
     for (int i = 0; i < cfg->num_layers; i++) {
         const cJSON *item = list ? cJSON_GetArrayItem(list, i) : NULL;
-        const char *type = list ? cJSON_GetStringValue(item) : "full_attention";
+        if (!list) {
+            cfg->layer_kind[i] = family_layer_kind(fam, i);
+            continue;
+        }
+        const char *type = cJSON_GetStringValue(item);
         if (type && strcmp(type, "sliding_attention") == 0)
             cfg->layer_kind[i] = LAYER_WINDOW;
         else if (type && strcmp(type, "full_attention") == 0)
@@ -150,19 +89,19 @@ static int read_layer_types(const ConfigParse *p, SwanConfig *cfg) {
     return 0;
 }
 
-static int read_rope_layers(const ConfigParse *p, SwanConfig *cfg) {
+static int read_rope_layers(const ConfigParse *p, const FamilyLayout *fam, SwanConfig *cfg) {
     int failed;
     const cJSON *list = get_layer_list(p, "no_rope_layers", cfg->num_layers, &failed);
     if (failed) return -1;
     for (int i = 0; i < cfg->num_layers; i++) {
         if (!list) {
-            cfg->layer_rope[i] = cfg->layer_kind[i] == LAYER_WINDOW;
+            cfg->layer_rope[i] = (unsigned char)family_layer_rope(fam, cfg, i);
             continue;
         }
         const cJSON *item = cJSON_GetArrayItem(list, i);
         if (cJSON_IsBool(item))
             cfg->layer_rope[i] = (unsigned char)cJSON_IsTrue(item);
-        else if (is_exact_int(item) && (item->valuedouble == 0 || item->valuedouble == 1))
+        else if (config_is_exact_int(item) && (item->valuedouble == 0 || item->valuedouble == 1))
             cfg->layer_rope[i] = (unsigned char)item->valuedouble;
         else
             return swan_error_set(p->err, "%s: no_rope_layers[%d] must be 0 or 1", p->path, i);
@@ -180,7 +119,7 @@ static int any_layer(const SwanConfig *cfg, int window, int rope) {
 
 static int read_sliding_window(const ConfigParse *p, SwanConfig *cfg) {
     long long w;
-    if (read_int(p, p->root, "sliding_window", 0, 0, 1, LONG_MAX, &w)) return -1;
+    if (config_read_int(p, p->root, "sliding_window", 0, 0, 1, LONG_MAX, &w)) return -1;
     if (!any_layer(cfg, 1, 0)) {
         cfg->sliding_window = 0;
         return 0;
@@ -192,23 +131,6 @@ static int read_sliding_window(const ConfigParse *p, SwanConfig *cfg) {
                               p->path);
     cfg->sliding_window = (long)w;
     return 0;
-}
-
-static int read_scaling(const ConfigParse *p, SwanConfig *cfg) {
-    const cJSON *obj = get_key(p->root, "swan_attn_scaling");
-    cfg->scaling_alpha = 0;
-    cfg->scaling_train_len = cfg->max_position_embeddings;
-    if (!obj) return 0;
-    if (!cJSON_IsObject(obj))
-        return swan_error_set(p->err, "%s: swan_attn_scaling must be an object", p->path);
-    const char *type = cJSON_GetStringValue(get_key(obj, "type"));
-    if (!type || strcmp(type, "log") != 0)
-        return swan_error_set(p->err, "%s: swan_attn_scaling.type must be \"log\"", p->path);
-    long long train_len;
-    if (read_int(p, obj, "train_len", 0, cfg->max_position_embeddings, 1, INT_MAX, &train_len))
-        return -1;
-    cfg->scaling_train_len = (int)train_len;
-    return read_number(p, obj, "alpha", 0, 1, &cfg->scaling_alpha);
 }
 
 /* a * b, or 0 with *overflow set when the product passes limit. */
@@ -249,7 +171,7 @@ static int check_sizes(const ConfigParse *p, const SwanConfig *cfg) {
 }
 
 static int read_head_dim(const ConfigParse *p, SwanConfig *cfg) {
-    if (get_key(p->root, "head_dim")) return read_size(p, "head_dim", 1, 0, &cfg->head_dim);
+    if (config_get(p->root, "head_dim")) return read_size(p, "head_dim", 1, 0, &cfg->head_dim);
     if (cfg->hidden_size % cfg->num_heads != 0)
         return swan_error_set(p->err,
                               "%s: hidden_size (%d) is not a multiple of "
@@ -279,27 +201,27 @@ static int read_dims(const ConfigParse *p, SwanConfig *cfg) {
 
 static int read_norm_and_rope(const ConfigParse *p, SwanConfig *cfg) {
     double eps;
-    if (read_number(p, p->root, "rms_norm_eps", 1e-6, 0, &eps)) return -1;
+    /* LayerNorm families name it layer_norm_eps (Cohere2Config: 1e-5). */
+    const char *key = cfg->block.layer_norm ? "layer_norm_eps" : "rms_norm_eps";
+    if (config_read_number(p, p->root, "", key, cfg->block.layer_norm ? 1e-5 : 1e-6, 0, &eps))
+        return -1;
     cfg->rms_norm_eps = (float)eps;
     if (!(cfg->rms_norm_eps > 0) || !isfinite(cfg->rms_norm_eps))
-        return swan_error_set(p->err, "%s: rms_norm_eps (%g) is not a usable float", p->path, eps);
-    if (read_number(p, p->root, "rope_theta", 10000.0, 0, &cfg->rope_theta)) return -1;
-    /* A scaled RoPE would silently change every RoPE layer's output. */
-    if (get_key(p->root, "rope_scaling"))
-        return swan_error_set(p->err, "%s: rope_scaling is not supported", p->path);
+        return swan_error_set(p->err, "%s: %s (%g) is not a usable float", p->path, key, eps);
+    if (config_read_rope(p, cfg)) return -1;
     if (any_layer(cfg, 0, 1) && cfg->head_dim % 2 != 0)
         return swan_error_set(p->err, "%s: head_dim (%d) must be even for RoPE layers", p->path,
                               cfg->head_dim);
     return 0;
 }
 
-static int read_layers(const ConfigParse *p, SwanConfig *cfg) {
+static int read_layers(const ConfigParse *p, const FamilyLayout *fam, SwanConfig *cfg) {
     size_t n = (size_t)cfg->num_layers;
     cfg->layer_kind = calloc(n, sizeof *cfg->layer_kind);
     cfg->layer_rope = calloc(n, sizeof *cfg->layer_rope);
     if (!cfg->layer_kind || !cfg->layer_rope)
         return swan_error_set(p->err, "%s: out of memory for %zu layers", p->path, n);
-    if (read_layer_types(p, cfg) || read_rope_layers(p, cfg)) return -1;
+    if (read_layer_types(p, fam, cfg) || read_rope_layers(p, fam, cfg)) return -1;
     return read_sliding_window(p, cfg);
 }
 
@@ -313,17 +235,29 @@ static int check_unique_keys(const ConfigParse *p, const cJSON *obj, const char 
     return 0;
 }
 
+/* Objects whose keys the loader reads. */
+static int check_all_unique_keys(const ConfigParse *p) {
+    static const char *const nested[] = {"swan_attn_scaling", "rope_scaling"};
+    if (check_unique_keys(p, p->root, "")) return -1;
+    for (size_t i = 0; i < sizeof nested / sizeof nested[0]; i++) {
+        const cJSON *obj = config_get(p->root, nested[i]);
+        char where[64];
+        snprintf(where, sizeof where, "%s.", nested[i]);
+        if (cJSON_IsObject(obj) && check_unique_keys(p, obj, where)) return -1;
+    }
+    return 0;
+}
+
 static int read_config(const ConfigParse *p, SwanConfig *cfg) {
-    const cJSON *scaling = get_key(p->root, "swan_attn_scaling");
-    if (check_unique_keys(p, p->root, "") ||
-        (cJSON_IsObject(scaling) && check_unique_keys(p, scaling, "swan_attn_scaling.")))
-        return -1;
-    if (read_dims(p, cfg) || read_layers(p, cfg) || read_norm_and_rope(p, cfg) ||
-        read_bool(p, "tie_word_embeddings", 0, &cfg->tie_word_embeddings) ||
+    FamilyLayout fam;
+    if (check_all_unique_keys(p) || config_read_family(p, &fam, cfg)) return -1;
+    if (read_dims(p, cfg) || read_layers(p, &fam, cfg) || read_norm_and_rope(p, cfg) ||
+        config_read_bool(p, p->root, "tie_word_embeddings", fam.tie_default,
+                         &cfg->tie_word_embeddings) ||
         read_token_id(p, "bos_token_id", cfg->vocab_size, &cfg->bos_token_id) ||
         read_token_id(p, "eos_token_id", cfg->vocab_size, &cfg->eos_token_id))
         return -1;
-    return read_scaling(p, cfg);
+    return config_read_attn_scaling(p, cfg);
 }
 
 int swan_config_load(const char *path, SwanConfig *cfg, SwanError *err) {
@@ -355,10 +289,4 @@ void swan_config_free(SwanConfig *cfg) {
     free(cfg->layer_kind);
     free(cfg->layer_rope);
     memset(cfg, 0, sizeof *cfg);
-}
-
-double swan_config_attn_scale(const SwanConfig *cfg, long pos) {
-    if (cfg->scaling_alpha <= 0) return 1.0;
-    double s = 1.0 + cfg->scaling_alpha * log(((double)pos + 1.0) / (double)cfg->scaling_train_len);
-    return s > 1.0 ? s : 1.0;
 }

@@ -73,7 +73,8 @@ Forward *forward_new(const SwanConfig *cfg, const ModelWeights *w, int max_chunk
         scratch_rc = attn_acc_init(&s->acc, max_chunk * grp, hd);
         if (!s->qgroup || !s->scores) scratch_rc = -1;
     }
-    int rope_rc = rope_table_init(&f->rope, hd, cfg->rope_theta, max_chunk);
+    int rope_rc = rope_table_init(&f->rope, hd, cfg->rope_theta, &cfg->rope_scaling, max_chunk);
+    rope_table_interleave(&f->rope, cfg->block.rope_interleaved);
     int widest = d > I ? d : I; /* columns of any weight: d, H hd or I */
     if (H * hd > widest) widest = H * hd;
     if (matmul_scratch_init(&f->mm, widest) != 0) rope_rc = -1;
@@ -275,6 +276,13 @@ static double now_seconds(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static void block_norm(const SwanConfig *cfg, float *out, const float *x, const float *g, int n) {
+    if (cfg->block.layer_norm)
+        layernorm_rows(out, x, g, n, cfg->hidden_size, cfg->rms_norm_eps);
+    else
+        rmsnorm_rows(out, x, g, n, cfg->hidden_size, cfg->rms_norm_eps);
+}
+
 static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n, long pos0,
                          DocCaches *dc, SwanError *err) {
     const SwanConfig *cfg = f->cfg;
@@ -282,7 +290,7 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
     int d = cfg->hidden_size, hd = cfg->head_dim, H = cfg->num_heads, KV = cfg->num_kv_heads;
     int I = cfg->intermediate_size;
 
-    rmsnorm_rows(f->xn, x, lw->attn_norm, n, d, cfg->rms_norm_eps);
+    block_norm(cfg, f->xn, x, lw->attn_norm, n);
     /* q, k and v side by side in each row of f->qkv: three products, no fused copy. */
     MatmulOut qkv[3] = {{&lw->wq, f->qkv, f->qkv_width},
                         {&lw->wk, f->qkv + (size_t)H * hd, f->qkv_width},
@@ -309,7 +317,9 @@ static int layer_forward(Forward *f, int layer, KvCache *cache, float *x, int n,
     matmul(f->proj, d, f->att, H * hd, n, &lw->wo, &f->mm);
     add_inplace(x, f->proj, (size_t)n * d);
 
-    rmsnorm_rows(f->xn, x, lw->mlp_norm, n, d, cfg->rms_norm_eps);
+    /* The parallel block's MLP reads the same normed input as attention:
+     * f->xn still holds it. */
+    if (!cfg->block.parallel) block_norm(cfg, f->xn, x, lw->mlp_norm, n);
     MatmulOut gate_up[2] = {{&lw->w_gate, f->gate_up, 2 * I}, {&lw->w_up, f->gate_up + I, 2 * I}};
     matmul_group(gate_up, 2, f->xn, d, n, &f->mm);
     swiglu_rows(f->act, f->gate_up, n, I);

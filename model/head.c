@@ -31,8 +31,14 @@ void head_free(Head *h) {
 
 static void logits_rows(Head *h, const float *x, int n) {
     int d = h->cfg->hidden_size, V = h->cfg->vocab_size;
-    rmsnorm_rows(h->xn, x, h->w->final_norm, n, d, h->cfg->rms_norm_eps);
+    if (h->cfg->block.layer_norm)
+        layernorm_rows(h->xn, x, h->w->final_norm, n, d, h->cfg->rms_norm_eps);
+    else
+        rmsnorm_rows(h->xn, x, h->w->final_norm, n, d, h->cfg->rms_norm_eps);
     matmul(h->logits, V, h->xn, d, n, &h->w->lm_head, &h->mm);
+    float scale = (float)h->cfg->block.logit_scale;
+    if (scale != 0.0f)
+        for (size_t i = 0; i < (size_t)n * V; i++) h->logits[i] *= scale;
 }
 
 /* log-sum-exp in double: V terms of very different size. */

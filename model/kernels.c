@@ -33,6 +33,28 @@ void rmsnorm_rows(float *out, const float *x, const float *g, int rows, int d, f
     parallel_rows(rmsnorm_range, &a, rows, (size_t)d);
 }
 
+/* Two passes (mean, then variance about it) in double: one pass of
+ * sum x^2 - n mean^2 cancels when the mean is large. */
+static void layernorm_range(void *p, int r0, int r1) {
+    const NormArgs *a = p;
+    int d = a->d;
+    for (int r = r0; r < r1; r++) {
+        const float *xr = a->x + (size_t)r * d;
+        float *or_ = a->out + (size_t)r * d;
+        double sum = 0.0, ss = 0.0;
+        for (int i = 0; i < d; i++) sum += xr[i];
+        double mean = sum / d;
+        for (int i = 0; i < d; i++) ss += ((double)xr[i] - mean) * ((double)xr[i] - mean);
+        double inv = 1.0 / sqrt(ss / d + a->eps);
+        for (int i = 0; i < d; i++) or_[i] = (float)(((double)xr[i] - mean) * inv) * a->g[i];
+    }
+}
+
+void layernorm_rows(float *out, const float *x, const float *g, int rows, int d, float eps) {
+    NormArgs a = {out, x, g, d, eps};
+    parallel_rows(layernorm_range, &a, rows, (size_t)d);
+}
+
 typedef struct {
     float *out;
     const float *gate_up;

@@ -7,6 +7,8 @@
 
 /* out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * g, for rows of length d. */
 void rmsnorm_rows(float *out, const float *x, const float *g, int rows, int d, float eps);
+/* LayerNorm without bias (Cohere): (x - mean) / sqrt(var + eps) * g per row. */
+void layernorm_rows(float *out, const float *x, const float *g, int rows, int d, float eps);
 
 /* out[r][i] = silu(gate_up[r][i]) * gate_up[r][I + i] */
 void swiglu_rows(float *out, const float *gate_up, int rows, int inter);

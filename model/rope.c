@@ -5,9 +5,35 @@
 
 #include "parallel.h"
 
-int rope_table_init(RopeTable *t, int head_dim, double theta, int max_rows) {
+/* HF modeling_rope_utils' llama3 rule: long wavelengths (past the
+ * original context / low_freq_factor) are stretched by factor, short ones
+ * (below it / high_freq_factor) kept, and the band between blended. */
+static double llama3_inv_freq(const RopeScaling *s, double inv_freq) {
+    const double two_pi = 6.283185307179586476925;
+    double wavelen = two_pi / inv_freq;
+    double low_wavelen = s->original_max_position / s->low_freq_factor;
+    double high_wavelen = s->original_max_position / s->high_freq_factor;
+    if (wavelen < high_wavelen) return inv_freq;
+    if (wavelen > low_wavelen) return inv_freq / s->factor;
+    double smooth = (s->original_max_position / wavelen - s->low_freq_factor) /
+                    (s->high_freq_factor - s->low_freq_factor);
+    return (1.0 - smooth) * inv_freq / s->factor + smooth * inv_freq;
+}
+
+double rope_inv_freq(double theta, const RopeScaling *s, int head_dim, int i) {
+    double inv_freq = pow(theta, -2.0 * i / head_dim);
+    switch (s ? s->kind : ROPE_SCALING_NONE) {
+    case ROPE_SCALING_LINEAR: return inv_freq / s->factor;
+    case ROPE_SCALING_LLAMA3: return llama3_inv_freq(s, inv_freq);
+    default: return inv_freq;
+    }
+}
+
+int rope_table_init(RopeTable *t, int head_dim, double theta, const RopeScaling *scaling,
+                    int max_rows) {
     t->head_dim = head_dim;
     t->theta = theta;
+    t->interleaved = 0;
     t->rows = 0;
     t->cap = max_rows;
     t->cos_sin = malloc(sizeof(float) * (size_t)max_rows * head_dim);
@@ -16,8 +42,12 @@ int rope_table_init(RopeTable *t, int head_dim, double theta, int max_rows) {
         rope_table_free(t);
         return -1;
     }
-    for (int i = 0; i < head_dim / 2; i++) t->inv_freq[i] = pow(theta, -2.0 * i / head_dim);
+    for (int i = 0; i < head_dim / 2; i++) t->inv_freq[i] = rope_inv_freq(theta, scaling, head_dim, i);
     return 0;
+}
+
+void rope_table_interleave(RopeTable *t, int interleaved) {
+    t->interleaved = interleaved;
 }
 
 void rope_table_free(RopeTable *t) {
@@ -47,6 +77,16 @@ typedef struct {
     int row_stride, nheads;
 } RopeArgs;
 
+/* Cohere's pairing: element 2i with 2i + 1, by pair i's angle. */
+static void rotate_pairs(float *v, const float *cs, int half) {
+    for (int i = 0; i < half; i++) {
+        float a = v[2 * i], b = v[2 * i + 1];
+        float c = cs[i], s = cs[half + i];
+        v[2 * i] = a * c - b * s;
+        v[2 * i + 1] = b * c + a * s;
+    }
+}
+
 static void rope_range(void *p, int r0, int r1) {
     const RopeArgs *args = p;
     int hd = args->t->head_dim, half = hd / 2;
@@ -54,6 +94,10 @@ static void rope_range(void *p, int r0, int r1) {
         const float *cs = args->t->cos_sin + (size_t)r * hd;
         for (int h = 0; h < args->nheads; h++) {
             float *v = args->x + (size_t)r * args->row_stride + (size_t)h * hd;
+            if (args->t->interleaved) {
+                rotate_pairs(v, cs, half);
+                continue;
+            }
             for (int i = 0; i < half; i++) {
                 float a = v[i], b = v[half + i];
                 float c = cs[i], s = cs[half + i];

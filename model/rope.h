@@ -5,16 +5,25 @@
 #ifndef SWAN_ROPE_H
 #define SWAN_ROPE_H
 
+#include "config.h"
+
 typedef struct {
     int head_dim;
     double theta;
+    int interleaved;  /* 1: pairs (2i, 2i+1), Cohere's; 0: (i, i + hd/2) */
     int rows;         /* positions currently in the table */
     int cap;          /* positions allocated */
     double *inv_freq; /* [head_dim / 2], owned */
     float *cos_sin;   /* [cap][head_dim]: cos of each pair, then sin; owned */
 } RopeTable;
 
-int rope_table_init(RopeTable *t, int head_dim, double theta, int max_rows);
+/* inv_freq of pair i: theta^(-2i/head_dim), stretched by rope_scaling
+ * (NULL or ROPE_SCALING_NONE: plain). */
+double rope_inv_freq(double theta, const RopeScaling *scaling, int head_dim, int i);
+
+int rope_table_init(RopeTable *t, int head_dim, double theta, const RopeScaling *scaling, int max_rows);
+/* Pair (2i, 2i+1) instead of (i, i + hd/2) from now on. */
+void rope_table_interleave(RopeTable *t, int interleaved);
 void rope_table_free(RopeTable *t);
 
 /* Fills the table for positions pos0 .. pos0 + n - 1 (n <= cap). */

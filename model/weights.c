@@ -138,8 +138,8 @@ static int load_layer(const SwanConfig *cfg, SafeTensors *st, int i, LayerWeight
         load_matrix(st, layer_spec(kv_rows, d, i, "self_attn.k_proj.weight"), &lw->wk, w, err) ||
         load_matrix(st, layer_spec(kv_rows, d, i, "self_attn.v_proj.weight"), &lw->wv, w, err) ||
         load_matrix(st, layer_spec(d, q_rows, i, "self_attn.o_proj.weight"), &lw->wo, w, err) ||
-        load_vector(st, layer_spec(d, 0, i, "post_attention_layernorm.weight"), &lw->mlp_norm, w,
-                    err) ||
+        (!cfg->block.parallel && load_vector(st, layer_spec(d, 0, i, "post_attention_layernorm.weight"),
+                                             &lw->mlp_norm, w, err)) ||
         load_matrix(st, layer_spec(ff, d, i, "mlp.gate_proj.weight"), &lw->w_gate, w, err) ||
         load_matrix(st, layer_spec(ff, d, i, "mlp.up_proj.weight"), &lw->w_up, w, err) ||
         load_matrix(st, layer_spec(d, ff, i, "mlp.down_proj.weight"), &lw->w_down, w, err))

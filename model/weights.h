@@ -17,7 +17,7 @@ typedef struct {
     Matrix wq;        /* [H hd][d] */
     Matrix wk, wv;    /* [KV hd][d] */
     Matrix wo;        /* [d][H hd] */
-    float *mlp_norm;  /* [d], owned */
+    float *mlp_norm;  /* [d], owned; NULL in a parallel block (Cohere2) */
     Matrix w_gate;    /* [I][d] */
     Matrix w_up;      /* [I][d] */
     Matrix w_down;    /* [d][I] */

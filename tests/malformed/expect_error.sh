@@ -21,7 +21,7 @@ status=$?
 
 echo "exit status $status; stderr:"
 cat "$err"
-[ "$status" -ne 0 ] || fail "exit status 0, expected an error"
+[ "$status" -eq 1 ] || fail "exit status $status, expected 1"
 [ "$status" -lt 128 ] || fail "exit status $status: killed by a signal"
 [ "$(wc -l <"$err")" -eq 1 ] || fail "stderr has $(wc -l <"$err") lines, expected 1"
 line=$(cat "$err")

@@ -476,6 +476,14 @@ static void config_cases(const char *root) {
     config_case(root, "cfg_eps_zero", "rms_norm_eps", "0");
     config_case(root, "cfg_scaling_type", "swan_attn_scaling", "{\"type\": \"linear\", \"alpha\": 1}");
     config_case(root, "cfg_no_rope_values", "no_rope_layers", "[1, 2]");
+    config_case(root, "cfg_log_a_small", "swan_attn_scaling", "{\"type\": \"log_a\", \"a\": 1}");
+    config_case(root, "cfg_log_a_string", "swan_attn_scaling", "{\"type\": \"log_a\", \"a\": \"8\"}");
+    config_case(root, "cfg_floor_scale_zero", "floor_scale", "0");
+    config_case(root, "cfg_model_type", "model_type", "\"gpt2\"");
+    config_case(root, "cfg_rope_yarn", "rope_scaling", "{\"rope_type\": \"yarn\", \"factor\": 4.0}");
+    config_case(root, "cfg_attention_bias", "attention_bias", "true");
+    config_case(root, "cfg_moe", "num_local_experts", "8");
+    config_case(root, "cfg_logit_scale_llama", "logit_scale", "0.5");
 
     c = case_start("F32");
     const char *dir = case_dir(root, "cfg_invalid_json");

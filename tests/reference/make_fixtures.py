@@ -85,6 +85,57 @@ CASES = [
     dict(name="mixed_override_f32", seed=8, V=288, d=32, H=4, KV=1, hd=8, I=64,
          pattern=[N, S, S, N], w=5, L=32, alpha=1.0, tied=False, dtype="F32",
          shards=1, n=300, theta=10000.0, no_rope=[1, 0, 1, 0]),
+    # the SWAN-GPT paper's scaling s(p) = ln(p + a) / ln(a): on from position 1
+    dict(name="sssn_gqa_f32_log_a", seed=10, V=280, d=32, H=4, KV=2, hd=8, I=64,
+         pattern=[S, S, S, N], w=7, L=32, alpha=None, tied=False, dtype="F32",
+         shards=1, n=500, theta=10000.0, extra={"swan_attn_scaling": {"type": "log_a", "a": 24.0}}),
+    dict(name="nssn_bf16_log_a_tied", seed=11, V=300, d=48, H=6, KV=2, hd=8, I=96,
+         pattern=[N, S, S, N], w=5, L=48, alpha=None, tied=True, dtype="BF16",
+         shards=1, n=600, theta=500.0, extra={"swan_attn_scaling": {"type": "log_a", "a": 12.0}}),
+    # Llama 4's temperature tuning: s(p) steps up at p + 1 = 16, 32, 48, ...
+    dict(name="sssn_f16_llama4_tuning", seed=12, V=264, d=40, H=4, KV=2, hd=10, I=80,
+         pattern=[S, S, S, N], w=9, L=32, alpha=None, tied=False, dtype="F16",
+         shards=1, n=500, theta=10000.0,
+         extra={"attn_temperature_tuning": True, "floor_scale": 16, "attn_scale": 0.4},
+         unscaled_prefix=15),
+    # families read from their own config.json
+    dict(name="llama_rope_llama3_f32", seed=13, V=256, d=32, H=2, KV=1, hd=16, I=64,
+         pattern=[N, N, N], w=None, L=256, alpha=None, tied=False, dtype="F32",
+         shards=1, n=400, theta=10000.0, rope_all=True,
+         extra={"model_type": "llama", "layer_types": None, "sliding_window": None,
+                "attention_bias": False, "mlp_bias": False, "hidden_act": "silu",
+                "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                 "high_freq_factor": 4.0,
+                                 "original_max_position_embeddings": 64}}),
+    dict(name="llama_rope_linear_bf16_tied", seed=14, V=272, d=32, H=4, KV=2, hd=8, I=64,
+         pattern=[N, N, N, N], w=None, L=128, alpha=None, tied=True, dtype="BF16",
+         shards=1, n=400, theta=10000.0, rope_all=True,
+         extra={"model_type": "llama", "layer_types": None, "sliding_window": None,
+                "rope_scaling": {"type": "linear", "factor": 4.0}}),
+    dict(name="mistral_w7_f16", seed=15, V=264, d=32, H=4, KV=1, hd=8, I=64,
+         pattern=[S, S, S], w=7, L=128, alpha=None, tied=False, dtype="F16",
+         shards=1, n=400, theta=10000.0, rope_all=True,
+         extra={"model_type": "mistral", "layer_types": None}),
+    dict(name="smollm3_interval3_bf16", seed=16, V=256, d=32, H=4, KV=2, hd=8, I=64,
+         pattern=[N, N, N, N, N], w=None, L=64, alpha=None, tied=True, dtype="BF16",
+         shards=1, n=400, theta=10000.0, rope_interval=3,
+         extra={"model_type": "smollm3", "layer_types": None, "sliding_window": None,
+                "tie_word_embeddings": None, "no_rope_layer_interval": 3,
+                "use_sliding_window": False,
+                "swan_attn_scaling": {"type": "log_a", "a": 16.0}}),
+    # Cohere2: LayerNorm, parallel block, interleaved RoPE on sliding layers only
+    dict(name="cohere2_sssn_bf16_log_a", seed=17, V=288, d=32, H=4, KV=2, hd=8, I=64,
+         pattern=[S, S, S, N], w=6, L=64, alpha=None, tied=True, dtype="BF16",
+         shards=1, n=500, theta=10000.0, parallel=True, logit_scale=0.25,
+         extra={"model_type": "cohere2", "layer_types": None, "sliding_window_pattern": 4,
+                "rms_norm_eps": None, "layer_norm_eps": 1e-5, "logit_scale": 0.25,
+                "tie_word_embeddings": None,
+                "swan_attn_scaling": {"type": "log_a", "a": 16.0}}),
+    dict(name="cohere2_w1_f32_untied", seed=18, V=264, d=40, H=4, KV=1, hd=10, I=80,
+         pattern=[N, S, S, N, S], w=1, L=64, alpha=None, tied=False, dtype="F32",
+         shards=1, n=400, theta=10000.0, parallel=True, logit_scale=0.5,
+         extra={"model_type": "cohere2", "rms_norm_eps": None, "layer_norm_eps": 1e-5,
+                "logit_scale": 0.5}),
     dict(name="long4096", seed=9, V=256, d=32, H=4, KV=2, hd=8, I=64,
          pattern=[S, S, S, N], w=16, L=64, alpha=1.0, tied=False, dtype="F32",
          shards=1, n=4096, theta=10000.0),
@@ -102,6 +153,7 @@ def resolve_cases():
         else:
             c = dict(c)
         c.setdefault("no_rope", None)
+        c.setdefault("extra", {})
         by_name[c["name"]] = c
         out.append(c)
     return out
@@ -131,6 +183,11 @@ def make_config(c):
         cfg["swan_attn_scaling"] = {"type": "log", "train_len": c["L"], "alpha": c["alpha"]}
     if c["no_rope"] is not None:
         cfg["no_rope_layers"] = list(c["no_rope"])
+    for k, v in c["extra"].items():  # family keys; None drops a key
+        if v is None:
+            cfg.pop(k, None)
+        else:
+            cfg[k] = copy.deepcopy(v)
     return cfg
 
 
@@ -156,7 +213,10 @@ def make_weights(c):
             (p + "self_attn.k_proj.weight", normal((KV * hd, d), SCALE_QK / np.sqrt(d))),
             (p + "self_attn.v_proj.weight", normal((KV * hd, d), SCALE_V_O / np.sqrt(d))),
             (p + "self_attn.o_proj.weight", normal((d, H * hd), SCALE_V_O / np.sqrt(H * hd))),
-            (p + "post_attention_layernorm.weight", gain_vec()),
+        ]
+        if not c.get("parallel"):  # Cohere2's parallel block has one norm per layer
+            ws.append((p + "post_attention_layernorm.weight", gain_vec()))
+        ws += [
             (p + "mlp.gate_proj.weight", normal((I, d), SCALE_MLP / np.sqrt(d))),
             (p + "mlp.up_proj.weight", normal((I, d), SCALE_MLP / np.sqrt(d))),
             (p + "mlp.down_proj.weight", normal((d, I), SCALE_MLP / np.sqrt(I))),
@@ -164,6 +224,8 @@ def make_weights(c):
     final_gain = gain_vec()
     if c["tied"]:
         final_gain = (final_gain * np.float32(TIED_FINAL_GAIN / np.sqrt(d))).astype(np.float32)
+    if c.get("logit_scale"):  # the head's logits come out times logit_scale
+        final_gain = (final_gain / np.float32(c["logit_scale"])).astype(np.float32)
     ws.append(("model.norm.weight", final_gain))
     if not c["tied"]:
         ws.append(("lm_head.weight", normal((V, d), SCALE_HEAD / np.sqrt(d))))
@@ -337,12 +399,27 @@ def main(argv):
             d = maxdiff(nll, nll_with(cfg, W, tokens, sliding_window=len(doc)))
             assert d < 1e-12, (c["name"], "window == doc should equal unbounded", d)
         scaled_layers = [i for i in range(len(pat)) if rcfg.is_scaled(i)]
-        if c["alpha"]:
-            d = maxdiff(nll, nll_with(cfg, W, tokens, swan_attn_scaling=None))
+        if c["alpha"] or rcfg.scale_fn is not None:
+            unscaled = nll_with(cfg, W, tokens, swan_attn_scaling=None,
+                                attn_temperature_tuning=None)
+            d = maxdiff(nll, unscaled)
             if scaled_layers:
                 assert d > 1e-3, (c["name"], "scaling has no effect", d)
             else:
                 assert d == 0.0, (c["name"], "scaling should not apply", d)
+            if "unscaled_prefix" in c:  # s(p) = 1 exactly there, and only there
+                k = c["unscaled_prefix"]
+                assert maxdiff(nll[:k], unscaled[:k]) == 0.0, (c["name"], "prefix scaled")
+                assert abs(float(nll[k] - unscaled[k])) > 1e-6, (c["name"], "step missed")
+        if "rope_scaling" in cfg:
+            d = maxdiff(nll, nll_with(cfg, W, tokens, rope_scaling=None))
+            assert d > 1e-3, (c["name"], "rope_scaling has no effect", d)
+        if c.get("rope_all"):
+            assert all(rcfg.rope), (c["name"], "family layers should all use RoPE")
+        if c.get("rope_interval"):
+            want = [(i + 1) % c["rope_interval"] != 0 for i in range(len(pat))]
+            assert rcfg.rope == want and rcfg.tied == c["tied"], (c["name"], rcfg.rope)
+        assert [rcfg.is_window(i) for i in range(len(pat))] == [t == S for t in pat], c["name"]
         if c["no_rope"] is not None:
             d = maxdiff(nll, nll_with(cfg, W, tokens, no_rope_layers=None))
             default = [1 if t == S else 0 for t in pat]
@@ -395,7 +472,7 @@ def main(argv):
         rope = "".join("1" if x else "0" for x in rc.rope)
         alpha = "-" if c["alpha"] is None else f"{c['alpha']:g}"
         print(f"{c['name']:34s} {c['dtype']:5s} {c['shards']:2d} {c['d']:3d} "
-              f"{c['H']}/{c['KV']}/{c['hd']:<4d} {pat:8s} {rope:8s} {c['w']:10d} {c['L']:3d} "
+              f"{c['H']}/{c['KV']}/{c['hd']:<4d} {pat:8s} {rope:8s} {c['w'] or 0:10d} {c['L']:3d} "
               f"{alpha:>5s} {'y' if c['tied'] else 'n':>4s} {c['n']:5d} "
               f"{float(r['nll'].mean()):7.3f} {float(r['nll'].std()):6.3f} "
               f"{r['stats']['logit_absmax']:7.2f} {r['f32_err']:8.1e}  "

@@ -108,25 +108,77 @@ def incremental_nll(cfg, W, toks):
     H = cfg["num_attention_heads"]
     KV = cfg.get("num_key_value_heads", H)
     hd = cfg.get("head_dim") or d // H
-    eps, theta = cfg["rms_norm_eps"], cfg["rope_theta"]
-    types = cfg["layer_types"]
-    nl = len(types)
-    rope = cfg.get("no_rope_layers") or [1 if t == "sliding_attention" else 0 for t in types]
-    sc = cfg.get("swan_attn_scaling") or {}
-    alpha = float(sc.get("alpha", 0.0))
-    Ltr = sc.get("train_len") or cfg["max_position_embeddings"]
-    w = cfg["sliding_window"]
-    lm = W["model.embed_tokens.weight"] if cfg["tie_word_embeddings"] else W["lm_head.weight"]
+    theta = cfg["rope_theta"]
+    cohere = cfg.get("model_type") == "cohere2"
+    eps = cfg.get("layer_norm_eps", 1e-5) if cohere else cfg["rms_norm_eps"]
+    logit_scale = cfg.get("logit_scale", 0.0625) if cohere else 1.0
+    nl = cfg["num_hidden_layers"]
+    mt = cfg.get("model_type")
+    types = cfg.get("layer_types")
+    if types is None and cohere:
+        pat = cfg.get("sliding_window_pattern", 4)
+        types = ["full_attention" if (li + 1) % pat == 0 else "sliding_attention"
+                 for li in range(nl)]
+    if types is None:  # a family's own layout: Mistral windows every layer
+        win = mt == "mistral" and cfg.get("sliding_window") is not None
+        types = ["sliding_attention" if win else "full_attention"] * nl
+    if cfg.get("no_rope_layers") is not None:
+        rope = cfg["no_rope_layers"]
+    elif mt == "smollm3":
+        every = cfg.get("no_rope_layer_interval", 4)
+        rope = [0 if (li + 1) % every == 0 else 1 for li in range(nl)]
+    elif mt in ("llama", "mistral") and "layer_types" not in cfg:
+        rope = [1] * nl
+    else:
+        rope = [1 if t == "sliding_attention" else 0 for t in types]
+    w = cfg.get("sliding_window")
+    tied = cfg.get("tie_word_embeddings", mt in ("smollm3", "cohere2"))
+    lm = W["model.embed_tokens.weight"] if tied else W["lm_head.weight"]
+
+    def s_of(p):
+        """The logit factor of a global NoPE layer at position p."""
+        if cfg.get("attn_temperature_tuning"):
+            fl, a = cfg.get("floor_scale", 8192), cfg.get("attn_scale", 0.1)
+            return 1.0 + a * math.log(1.0 + math.floor((p + 1) / fl))
+        sc = cfg.get("swan_attn_scaling") or {}
+        if sc.get("type") == "log_a":
+            return math.log(p + sc["a"]) / math.log(sc["a"])
+        alpha = float(sc.get("alpha", 0.0))
+        Ltr = sc.get("train_len") or cfg["max_position_embeddings"]
+        return max(1.0, 1.0 + alpha * math.log((p + 1) / Ltr)) if alpha else 1.0
+
+    def freq(i):
+        f = theta ** (-2.0 * i / hd)
+        rs = cfg.get("rope_scaling") or {}
+        kind = rs.get("rope_type", rs.get("type"))
+        if kind == "linear":
+            return f / rs["factor"]
+        if kind != "llama3":
+            return f
+        wl, old = 2 * math.pi / f, rs["original_max_position_embeddings"]
+        lo, hi, fac = rs["low_freq_factor"], rs["high_freq_factor"], rs["factor"]
+        if wl < old / hi:
+            return f
+        if wl > old / lo:
+            return f / fac
+        sm = (old / wl - lo) / (hi - lo)
+        return (1 - sm) * f / fac + sm * f
 
     def norm(x, g):
+        if cohere:  # LayerNorm without bias
+            x = x - float(x.sum()) / x.numel()
         return g * x / math.sqrt(float((x ** 2).sum()) / x.numel() + eps)
 
     def rot(vec, p):
         out = vec.clone()
         half = hd // 2
         for i in range(half):
-            ang = p * theta ** (-2.0 * i / hd)
+            ang = p * freq(i)
             c, s = math.cos(ang), math.sin(ang)
+            if cohere:  # pairs (2i, 2i+1)
+                out[2 * i] = vec[2 * i] * c - vec[2 * i + 1] * s
+                out[2 * i + 1] = vec[2 * i] * s + vec[2 * i + 1] * c
+                continue
             out[i] = vec[i] * c - vec[i + half] * s
             out[i + half] = vec[i] * s + vec[i + half] * c
         return out
@@ -151,8 +203,8 @@ def incremental_nll(cfg, W, toks):
             if types[li] == "sliding_attention":
                 cache[li] = [e for e in cache[li] if e[0] > p - w]  # ring buffer of w
             s = 1.0
-            if types[li] == "full_attention" and rope[li] == 0 and alpha != 0.0:
-                s = max(1.0, 1.0 + alpha * math.log((p + 1) / Ltr))
+            if types[li] == "full_attention" and rope[li] == 0:
+                s = s_of(p)
             outs = []
             for j in range(H):
                 kvh = j // (H // KV)
@@ -162,13 +214,17 @@ def incremental_nll(cfg, W, toks):
                 tot = sum(ex)
                 o = sum(e_ / tot * c[2][kvh] for e_, c in zip(ex, cache[li]))
                 outs.append(o)
-            x = x + W[pre + "self_attn.o_proj.weight"] @ torch.cat(outs)
-            h = norm(x, W[pre + "post_attention_layernorm.weight"])
+            attn = W[pre + "self_attn.o_proj.weight"] @ torch.cat(outs)
+            if not cohere:  # Cohere2's MLP reads the same h (parallel block)
+                x = x + attn
+                h = norm(x, W[pre + "post_attention_layernorm.weight"])
             g = W[pre + "mlp.gate_proj.weight"] @ h
             u = W[pre + "mlp.up_proj.weight"] @ h
             x = x + W[pre + "mlp.down_proj.weight"] @ (g / (1 + torch.exp(-g)) * u)
+            if cohere:
+                x = x + attn
         if p + 1 < len(toks):
-            logits = lm @ norm(x, W["model.norm.weight"])
+            logits = (lm @ norm(x, W["model.norm.weight"])) * logit_scale
             m = float(logits.max())
             lse = m + math.log(float(torch.exp(logits - m).sum()))
             nll.append(lse - float(logits[toks[p + 1]]))
