@@ -69,7 +69,7 @@ static int parse_value(const char *a, const char *val, FitOptions *o, int *match
         {"--max-tokens", &o->max_tokens, 2, 1L << 30},
         {"--chunk", &o->chunk, 1, 1 << 20},
         {"--threads", &o->threads, 1, 4096},
-        {"--nope-group", &o->nope_group, 1, 64},
+        {"--nope-group", &o->nope_group, 1, WIRE_MAX_GROUP},
     };
     const char **strs[] = {&o->model_dir, &o->tokenizer, &o->write_dir, &o->stages};
     const char *str_names[] = {"--model", "--tokenizer", "--write", "--stages"};
@@ -93,7 +93,6 @@ static int parse_value(const char *a, const char *val, FitOptions *o, int *match
 }
 
 static int parse_fit_options(int argc, char **argv, FitOptions *o) {
-    memset(o, 0, sizeof *o);
     *o = (FitOptions){.from = 4, .to = 65536, .points = 8, .refine = 4, .chunk = 512, .nope_group = 1};
     o->inputs = calloc((size_t)argc, sizeof *o->inputs);
     if (!o->inputs) return -1;
