@@ -10,5 +10,7 @@ int cmd_report(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_export_gguf(int argc, char **argv);
+int cmd_fit_scaling(int argc, char **argv, int world);
+int cmd_convert(int argc, char **argv);
 
 #endif

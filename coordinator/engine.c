@@ -27,6 +27,10 @@ int engine_next_event(Engine *e, EngineEvent *ev) {
     return e->ops->next_event(e, ev);
 }
 
+int engine_set_log_a(Engine *e, double a, SwanError *err) {
+    return e->ops->set_log_a(e, a, err);
+}
+
 int engine_run(Engine *e, EngineRun *run) {
     SwanError err;
     if (engine_submit(e, run, &err) != 0) {

@@ -71,6 +71,11 @@ void engine_end_document(Engine *e, uint64_t doc);
  * have reported). Waits for one while work is in flight. */
 int engine_next_event(Engine *e, EngineEvent *ev);
 
+/* Every rank's global NoPE layers use s(p) = ln(p + a) / ln(a) from now
+ * on, or no scaling when a is 0, in place of config.json's form (swan
+ * fit-scaling). Only while no document is open; -1 with err otherwise. */
+int engine_set_log_a(Engine *e, double a, SwanError *err);
+
 /* One run start to finish (generation): 0 when done, -1 with the message
  * printed. */
 int engine_run(Engine *e, EngineRun *run);

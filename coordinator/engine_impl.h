@@ -11,6 +11,7 @@ typedef struct {
     int (*submit)(Engine *e, EngineRun *run, SwanError *err);
     void (*end_document)(Engine *e, uint64_t doc);
     int (*next_event)(Engine *e, EngineEvent *ev);
+    int (*set_log_a)(Engine *e, double a, SwanError *err);
 } EngineOps;
 
 /* Every implementation's struct starts with this. */

@@ -95,6 +95,14 @@ static int local_next_event(Engine *e, EngineEvent *ev) {
     return 1;
 }
 
+static int local_set_log_a(Engine *e, double a, SwanError *err) {
+    LocalEngine *l = (LocalEngine *)e;
+    if (l->open) return swan_error_set(err, "the scaling changes only between documents");
+    if (swan_config_set_log_a(&l->model.cfg, a) != 0)
+        return swan_error_set(err, "a = %g is neither 0 nor a number > 1", a);
+    return 0;
+}
+
 static void local_close(Engine *e) {
     LocalEngine *l = (LocalEngine *)e;
     if (l->open) doc_caches_free(&l->caches);
@@ -103,8 +111,8 @@ static void local_close(Engine *e) {
     free(l);
 }
 
-static const EngineOps local_ops = {local_close, local_can_open, local_submit, local_end_document,
-                                    local_next_event};
+static const EngineOps local_ops = {local_close,        local_can_open,   local_submit,
+                                    local_end_document, local_next_event, local_set_log_a};
 
 Engine *local_engine_open(const SwanConfig *cfg, const EngineOptions *o) {
     (void)cfg; /* the engine loads its own copy with the weights */

@@ -3,6 +3,7 @@
  * documents in flight (at most max_outstanding chunks unanswered, round-robin
  * over runs), and collects NLL, logits and per-rank statistics as they come
  * back from the nodes. A node's Error ends the job here with one line. */
+#include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,6 +331,25 @@ static void pipeline_end_document(Engine *e, uint64_t doc) {
     track_send(p, &env, p->plan.stages[0].ranks[0]);
 }
 
+/* Every node gets the new scaling and acknowledges it before the next
+ * chunk leaves, so no chunk can meet a stage still on the old one. */
+static int pipeline_set_log_a(Engine *e, double a, SwanError *err) {
+    PipelineEngine *p = (PipelineEngine *)e;
+    for (int i = 0; i < p->slots; i++)
+        if (p->docs[i].used || p->flights[i].run)
+            return swan_error_set(err, "the scaling changes only between documents");
+    if (a != 0 && !(a > 1 && a < HUGE_VAL))
+        return swan_error_set(err, "a = %g is neither 0 nor a number > 1", a);
+    Swan__Rescale r = SWAN__RESCALE__INIT;
+    r.log_a = a;
+    Swan__Envelope env;
+    wire_wrap(&env, SWAN__ENVELOPE__BODY_RESCALE, &r);
+    for (int rank = 1; rank < p->world; rank++)
+        if (wire_send(&env, rank, TAG_PIPE, err) != 0) wire_fatal(err->msg);
+    wait_ready(p);
+    return 0;
+}
+
 /* A node's Error: one line naming the rank and the reason, then every
  * document not yet written is marked failed; wire.c ends the job. */
 static void on_peer_error(void *ctx, int rank, const char *msg) {
@@ -356,8 +376,8 @@ static void pipeline_close(Engine *e) {
     free(p);
 }
 
-static const EngineOps pipeline_ops = {pipeline_close, pipeline_can_open, pipeline_submit,
-                                       pipeline_end_document, pipeline_next_event};
+static const EngineOps pipeline_ops = {pipeline_close,        pipeline_can_open,   pipeline_submit,
+                                       pipeline_end_document, pipeline_next_event, pipeline_set_log_a};
 
 static int plan_pipeline(PipelineEngine *p) {
     PlanRequest req = {p->world, p->o.context, p->o.stages, p->o.nope_group};

@@ -18,6 +18,8 @@ static const char usage[] =
     "  plan     -m MODEL_DIR --ranks N --context LEN [--stages 0-3,4-7] [--nope-group G]\n"
     "  report   RESULTS.jsonl...   (mean NLL by position over documents)\n"
     "  export-gguf MODEL_DIR OUT.gguf [--dtype f32|bf16]   (the model for llama.cpp)\n"
+    "  fit-scaling -m MODEL_DIR FILE... [--from A0 --to A1] [--write OUT_DIR]\n"
+    "  convert  --from LLAMA_DIR --pattern SSSN --window W [--scaling log_a:A] OUT_DIR\n"
     "  bench    prefill [...] | make-model DIR [...]\n"
     "run 'swan COMMAND --help' for a command's options\n";
 
@@ -33,6 +35,8 @@ static int run_command(int argc, char **argv, int world) {
     if (!strcmp(argv[1], "plan")) return cmd_plan(argc - 1, argv + 1);
     if (!strcmp(argv[1], "tokenize")) return cmd_tokenize(argc - 1, argv + 1);
     if (!strcmp(argv[1], "export-gguf")) return cmd_export_gguf(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "fit-scaling")) return cmd_fit_scaling(argc - 1, argv + 1, world);
+    if (!strcmp(argv[1], "convert")) return cmd_convert(argc - 1, argv + 1);
     cli_error("unknown command '%s' (try 'swan --help')", argv[1]);
     return 2;
 }

@@ -80,5 +80,9 @@ void swan_config_free(SwanConfig *cfg);
 double swan_config_attn_scale(const SwanConfig *cfg, long pos);
 /* 1 when some position may get s(p) != 1. */
 int swan_config_scaling_on(const SwanConfig *cfg);
+/* Puts the paper's form s(p) = ln(p + a) / ln(a) in force in place of
+ * config.json's, or no scaling when a is 0 (swan fit-scaling). -1 when a is
+ * neither 0 nor a finite number > 1. */
+int swan_config_set_log_a(SwanConfig *cfg, double a);
 
 #endif

@@ -77,6 +77,13 @@ int swan_config_scaling_on(const SwanConfig *cfg) {
     }
 }
 
+int swan_config_set_log_a(SwanConfig *cfg, double a) {
+    if (a != 0 && !(a > 1 && isfinite(a))) return -1;
+    cfg->scaling_kind = a == 0 ? ATTN_SCALING_OFF : ATTN_SCALING_LOG_A;
+    cfg->scaling_a = a;
+    return 0;
+}
+
 double swan_config_attn_scale(const SwanConfig *cfg, long pos) {
     double p = (double)pos;
     switch (cfg->scaling_kind) {

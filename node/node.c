@@ -102,6 +102,14 @@ static void dispatch(Node *n, int src, int tag, const Swan__Envelope *env) {
     wire_fatalf("unexpected message (case %d, tag %d) from rank %d", (int)env->body_case, tag, src);
 }
 
+/* A new scaling between documents; only a leader computes the scaled
+ * queries, but every node answers so rank 0 knows all have it. */
+static void rescale(Node *n, const Swan__Rescale *r) {
+    if (n->is_leader && swan_config_set_log_a(&n->leader.model.cfg, r->log_a) != 0)
+        wire_fatalf("rescale: a = %g is neither 0 nor a number > 1", r->log_a);
+    send_ready(n);
+}
+
 static void serve(Node *n) {
     for (;;) {
         int src, tag;
@@ -113,7 +121,10 @@ static void serve(Node *n) {
             swan__envelope__free_unpacked(env, NULL);
             return;
         }
-        dispatch(n, src, tag, env);
+        if (env->body_case == SWAN__ENVELOPE__BODY_RESCALE && src == 0 && tag == TAG_PIPE)
+            rescale(n, env->rescale);
+        else
+            dispatch(n, src, tag, env);
         swan__envelope__free_unpacked(env, NULL);
     }
 }

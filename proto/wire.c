@@ -24,6 +24,7 @@ const char *wire_body_name(Swan__Envelope__BodyCase c) {
     case SWAN__ENVELOPE__BODY_ERROR: return "Error";
     case SWAN__ENVELOPE__BODY_SHUTDOWN: return "Shutdown";
     case SWAN__ENVELOPE__BODY_DOC_STATS: return "DocStats";
+    case SWAN__ENVELOPE__BODY_RESCALE: return "Rescale";
     default: return "nothing";
     }
 }

@@ -73,5 +73,11 @@ int main(int argc, char **argv) {
     env.body_case = SWAN__ENVELOPE__BODY_DOC_END;
     env.doc_end = &e;
     bad |= write_frame(argv[1], "doc_end", &env);
+
+    Swan__Rescale rs = SWAN__RESCALE__INIT;
+    rs.log_a = 256;
+    env.body_case = SWAN__ENVELOPE__BODY_RESCALE;
+    env.rescale = &rs;
+    bad |= write_frame(argv[1], "rescale", &env);
     return bad;
 }
