@@ -25,8 +25,8 @@ run() {
   timeout -s KILL 120 "$testbed" mpirun -np 4 score -m "$model" --tokenizer bytes --chunk 32 \
     --in-flight 2 --stages 0-1,2-3 -o "$1" "${@:2}" "${docs[@]}"
 }
+rm -f "$work/whole.jsonl" "$work/part.jsonl" # -o appends: start both afresh
 run "$work/whole.jsonl" > /dev/null 2>&1
-rm -f "$work/part.jsonl"
 run "$work/part.jsonl" > /dev/null 2> "$work/part.err" &
 job=$!
 for _ in $(seq 300); do
