@@ -194,6 +194,16 @@ static double time_model(const CalibrateOptions *o) {
     return seconds;
 }
 
+/* The median of three whole-model runs: on a shared machine one run can
+ * land in a quiet or a busy moment. */
+static double median_model_time(const CalibrateOptions *o) {
+    double t[3];
+    for (int i = 0; i < 3; i++)
+        if ((t[i] = time_model(o)) <= 0) return -1;
+    double lo = t[0] < t[1] ? t[0] : t[1], hi = t[0] < t[1] ? t[1] : t[0];
+    return t[2] < lo ? lo : t[2] > hi ? hi : t[2];
+}
+
 /* What the rates predict for the whole model on one rank, per token. */
 static double predicted_model(const SwanConfig *c, const Calibration *cal, long n) {
     double t = 2.0 * c->vocab_size * c->hidden_size / (cal->gemm_gflops * 1e9);
@@ -217,7 +227,7 @@ static int calibrate(const CalibrateOptions *o, const SwanConfig *cfg, Calibrati
     /* One layer at a time runs warmer than a whole stage (its weights stay
      * in cache, nothing else runs between them): scale every rate so they
      * add up to the whole model's measured time. */
-    double whole = time_model(o);
+    double whole = median_model_time(o);
     if (whole <= 0) return -1;
     double scale = predicted_model(cfg, cal, o->context) / whole;
     fprintf(stderr, "whole model: %.1f us/token measured, %.1f from the layers' rates\n", whole * 1e6,
