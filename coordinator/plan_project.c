@@ -108,6 +108,29 @@ static void rank_memory(const Plan *plan, const ProjectOptions *o, Projection *p
     }
 }
 
+/* Seconds per token of the slowest stage, which sets the pipeline's pace;
+ * records what bounds it. */
+static double pipeline_period(const Plan *plan, const ProjectOptions *o, Projection *p) {
+    /* Ranks sharing cores: a waiting rank polls (yielding) instead of
+     * sleeping, so it stays runnable and each rank gets an equal share. */
+    double share = o->cores > 0 && p->nranks > o->cores ? (double)p->nranks / o->cores : 1;
+    double t = 0;
+    p->bound = "stage";
+    for (int s = 0; s < plan->nstages; s++) {
+        /* MPI moves a chunk only while its ranks are inside MPI, so a
+         * leader's transfers add to its compute instead of hiding under it;
+         * while it waits on the wire, the others have its share of a core. */
+        double wire = leader_wire_seconds(p, plan->stages[s].ranks[0], o);
+        double own = p->busy[s] + wire, shared = p->busy[s] * share;
+        double stage = own > shared ? own : shared;
+        if (stage > t) {
+            t = stage;
+            p->bound = own > shared ? (wire > p->busy[s] ? "link" : "stage") : "cores";
+        }
+    }
+    return t;
+}
+
 void plan_project(const SwanConfig *cfg, const Plan *plan, const Calibration *cal,
                   const ProjectOptions *o, Projection *p) {
     memset(p, 0, sizeof *p);
@@ -124,22 +147,7 @@ void plan_project(const SwanConfig *cfg, const Plan *plan, const Calibration *ca
     }
     plan_links(cfg, plan, o, p);
     p->host_link_bytes = busiest_host_link(p, o->hosts);
-    /* Ranks sharing cores: a waiting rank polls (yielding) instead of
-     * sleeping, so it stays runnable and each rank gets an equal share. */
-    double share = o->cores > 0 && p->nranks > o->cores ? (double)p->nranks / o->cores : 1;
-    double t = 0;
-    p->bound = "stage";
-    for (int s = 0; s < plan->nstages; s++) {
-        /* MPI moves a chunk only while its ranks are inside MPI, so a
-         * leader's transfers add to its compute instead of hiding under it;
-         * while it waits on the wire, the others have its share of a core. */
-        double wire = leader_wire_seconds(p, plan->stages[s].ranks[0], o);
-        double own = p->busy[s] + wire, shared = p->busy[s] * share;
-        if ((own > shared ? own : shared) > t) {
-            t = own > shared ? own : shared;
-            p->bound = own > shared ? (wire > p->busy[s] ? "link" : "stage") : "cores";
-        }
-    }
+    double t = pipeline_period(plan, o, p);
     p->tokens_per_s = t > 0 ? 1.0 / t : 0;
     for (int s = 0; s < plan->nstages; s++) p->wait[s] = t - p->busy[s];
     rank_memory(plan, o, p);
