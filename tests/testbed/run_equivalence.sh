@@ -1,6 +1,6 @@
 #!/bin/bash
 # run_equivalence.sh SWAN COMPARE MODEL_DIR WORK_DIR NP "OPTIONS" [NP "OPTIONS"]...
-# Scores MODEL_DIR's doc.bin (and prefixes of it) in one process, then on 3
+# Scores three documents in one process, then on 3
 # testbed hosts over TCP at 1 Gbit/s with each rank count and layout; every
 # per-token NLL must agree within 1e-4 and every result line must name its
 # rank's host. Exits 77 (skipped) where the machine cannot make a testbed.
@@ -15,19 +15,24 @@ rc=0
 "$testbed" up 3 --rate 1gbit || rc=$?
 [ "$rc" -eq 0 ] || exit "$rc"
 trap '"$testbed" down > /dev/null' EXIT
-docs=()
+# A test fixture's doc.bin, read as bytes; any other model reads text of the
+# book the repository carries with its own tokenizer.
+docs=() tok=(--tokenizer bytes) src=$model/doc.bin ext=bin
+if [ ! -f "$src" ]; then
+  src=$here/../../launch/data/war-and-peace.txt tok=() ext=txt
+fi
 for n in 4096 1000 37; do
-  head -c "$n" "$model/doc.bin" > "$work/doc$n.bin"
-  docs+=("$work/doc$n.bin")
+  head -c "$n" "$src" > "$work/doc$n.$ext"
+  docs+=("$work/doc$n.$ext")
 done
-"$swan" score -m "$model" --tokenizer bytes --chunk 96 --threads 1 \
+"$swan" score -m "$model" "${tok[@]}" --chunk 96 --threads 1 \
   --dump-nll "$work/local.f32" "${docs[@]}" > "$work/local.jsonl"
 while [ $# -ge 2 ]; do
   np=$1 opts=$2
   shift 2
   tag=$(echo "np$np $opts" | tr -c 'a-zA-Z0-9' '_')
   # shellcheck disable=SC2086
-  timeout -s KILL 120 "$testbed" mpirun -np "$np" score -m "$model" --tokenizer bytes \
+  timeout -s KILL 300 "$testbed" mpirun -np "$np" score -m "$model" "${tok[@]}" \
     --chunk 96 --in-flight 3 $opts --dump-nll "$work/$tag.f32" "${docs[@]}" \
     > "$work/$tag.jsonl" 2> "$work/$tag.err" || { cat "$work/$tag.err"; exit 1; }
   "$compare" "$work/$tag.f32" "$work/local.f32" 1e-4
