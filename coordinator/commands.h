@@ -6,6 +6,7 @@
 int cmd_score(int argc, char **argv, int world);
 int cmd_generate(int argc, char **argv, int world);
 int cmd_bench(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv); /* swan bench calibrate */
 int cmd_report(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);

@@ -76,6 +76,7 @@ static void local_end_document(Engine *e, uint64_t doc) {
                            .global_attention_seconds = l->caches.global_attention_seconds,
                            .weight_bytes = (long)l->model.w.bytes,
                            .peak_rss_bytes = peak_rss_bytes()};
+    host_name(l->stats.host, sizeof l->stats.host);
     doc_caches_free(&l->caches);
     l->open = 0;
     EngineEvent ev;

@@ -45,7 +45,8 @@ typedef struct {
     int nsends, cap_sends;
     int *targets; /* [chunk] */
     size_t max_frame;
-    RankStats *stats_out; /* [plan_ranks]: the last DOC_STATS event's */
+    RankStats *stats_out;         /* [plan_ranks]: the last DOC_STATS event's */
+    char (*hosts)[SWAN_HOST_MAX]; /* [world] from each rank's Ready */
 } PipelineEngine;
 
 static int nodes_released;
@@ -94,6 +95,7 @@ static void wait_ready(PipelineEngine *p) {
         if (env->body_case != SWAN__ENVELOPE__BODY_READY)
             wire_fatalf("rank %d sent something other than Ready during set-up", src);
         p->weight_bytes[src] = (long)env->ready->weight_bytes;
+        snprintf(p->hosts[src], sizeof p->hosts[src], "%s", env->ready->host);
         swan__envelope__free_unpacked(env, NULL);
     }
 }
@@ -202,14 +204,16 @@ static void take_stats(PipelineEngine *p, int src, const Swan__DocStats *s) {
     if (!d || !d->ended || d->nstats >= p->plan_ranks)
         wire_fatalf("rank %d reported cache statistics for document %llu out of turn", src,
                     (unsigned long long)s->doc);
-    d->stats[d->nstats++] = (RankStats){.rank = src,
-                                        .window_cache_bytes = (long)s->window_cache_bytes,
-                                        .global_cache_bytes = (long)s->global_cache_bytes,
-                                        .global_attention_seconds = s->global_attention_seconds,
-                                        .pipe_bytes_sent = (long)s->pipe_bytes_sent,
-                                        .shard_bytes_sent = (long)s->shard_bytes_sent,
-                                        .weight_bytes = p->weight_bytes[src],
-                                        .peak_rss_bytes = (long)s->peak_rss_bytes};
+    RankStats *st = &d->stats[d->nstats++];
+    *st = (RankStats){.rank = src,
+                      .window_cache_bytes = (long)s->window_cache_bytes,
+                      .global_cache_bytes = (long)s->global_cache_bytes,
+                      .global_attention_seconds = s->global_attention_seconds,
+                      .pipe_bytes_sent = (long)s->pipe_bytes_sent,
+                      .shard_bytes_sent = (long)s->shard_bytes_sent,
+                      .weight_bytes = p->weight_bytes[src],
+                      .peak_rss_bytes = (long)s->peak_rss_bytes};
+    memcpy(st->host, p->hosts[src], sizeof st->host);
 }
 
 static int collect(PipelineEngine *p) {
@@ -373,6 +377,7 @@ static void pipeline_close(Engine *e) {
     free(p->targets);
     free(p->stats_out);
     free(p->weight_bytes);
+    free(p->hosts);
     free(p);
 }
 
@@ -398,7 +403,9 @@ static int alloc_tables(PipelineEngine *p) {
     p->targets = malloc(sizeof(int) * (size_t)p->o.chunk);
     p->stats_out = calloc((size_t)p->plan_ranks, sizeof(RankStats));
     p->weight_bytes = calloc((size_t)p->world, sizeof(long));
-    if (!p->flights || !p->docs || !p->targets || !p->stats_out || !p->weight_bytes) return -1;
+    p->hosts = calloc((size_t)p->world, sizeof *p->hosts);
+    if (!p->flights || !p->docs || !p->targets || !p->stats_out || !p->weight_bytes || !p->hosts)
+        return -1;
     for (int i = 0; i < p->slots; i++)
         if (!(p->docs[i].stats = calloc((size_t)p->plan_ranks, sizeof(RankStats)))) return -1;
     return 0;

@@ -20,7 +20,7 @@ static const char usage[] =
     "  export-gguf MODEL_DIR OUT.gguf [--dtype f32|bf16]   (the model for llama.cpp)\n"
     "  fit-scaling -m MODEL_DIR FILE... [--from A0 --to A1] [--write OUT_DIR]\n"
     "  convert  --from LLAMA_DIR --pattern SSSN --window W [--scaling log_a:A] OUT_DIR\n"
-    "  bench    prefill [...] | make-model DIR [...]\n"
+    "  bench    prefill [...] | make-model DIR [...] | calibrate -m MODEL_DIR [...]\n"
     "run 'swan COMMAND --help' for a command's options\n";
 
 static int run_command(int argc, char **argv, int world) {
@@ -29,6 +29,8 @@ static int run_command(int argc, char **argv, int world) {
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "score")) return cmd_score(argc - 1, argv + 1, world);
+    if (!strcmp(argv[1], "bench") && argc > 2 && !strcmp(argv[2], "calibrate"))
+        return cmd_calibrate(argc - 2, argv + 2);
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(argv[1], "report")) return cmd_report(argc - 1, argv + 1);
     if (!strcmp(argv[1], "generate")) return cmd_generate(argc - 1, argv + 1, world);

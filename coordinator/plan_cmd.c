@@ -1,5 +1,6 @@
 /* swan plan: show how a model would be cut into stages for a world size,
- * from config.json alone, so it answers before any weights are read. */
+ * from config.json alone, so it answers before any weights are read; with
+ * --project, also what the cost model predicts for it (plan_project.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "config.h"
+#include "plan_project.h"
 #include "planner.h"
 
 static const char plan_usage[] =
@@ -16,27 +18,90 @@ static const char plan_usage[] =
     "  --ranks N           MPI world size, coordinator included (>= 2)\n"
     "  --context LEN       expected document length in tokens\n"
     "  --stages SPEC       inclusive layer ranges, one per stage, in order\n"
-    "  --nope-group G      ranks per stage holding global (NoPE) layers\n";
+    "  --nope-group G      ranks per stage holding global (NoPE) layers\n"
+    "  --project           predict tokens/s, per-stage busy and waiting time, bytes per\n"
+    "                      token on each link and memory per rank, from the rates of\n"
+    "                      'swan bench calibrate' (--calibration FILE, default\n"
+    "                      " CALIBRATION_DEFAULT_FILE ")\n"
+    "  --link-rate RATE    every host's link, as tc writes it: 10gbit, 1gbit, 100mbit\n"
+    "  --hosts H           hosts the ranks are spread over, rank r on host r mod H\n"
+    "                      (default: one host per rank)\n"
+    "  --cores C           cores all ranks share (default: a core for each rank)\n"
+    "  --chunk C, --in-flight B, --wire-dtype f32|bf16   as 'swan score' (256, 4, f32)\n"
+    "  --json              the projection as one JSON object\n";
 
 typedef struct {
     const char *model_dir;
     long ranks, context, nope_group;
     const char *stages;
+    int project, json;
+    const char *calibration;
+    long hosts, cores, chunk, in_flight;
+    double link_rate; /* bits/s, 0: none given */
+    int wire_bf16;
 } PlanOptions;
+
+/* "10gbit", "100mbit", "64kbit" or plain bits/s, as tc takes them. */
+static int parse_rate(const char *opt, const char *text, double *bits) {
+    char *end;
+    double v = strtod(text, &end);
+    double unit = !strcmp(end, "gbit")           ? 1e9
+                  : !strcmp(end, "mbit")         ? 1e6
+                  : !strcmp(end, "kbit")         ? 1e3
+                  : !strcmp(end, "bit") || !*end ? 1
+                                                 : 0;
+    if (end == text || !unit || !(v > 0)) {
+        cli_error("plan: %s '%s': give a rate such as 10gbit, 1gbit or 100mbit", opt, text);
+        return -1;
+    }
+    *bits = v * unit;
+    return 0;
+}
+
+/* The options that take no value; 1 if a was one. */
+static int parse_plan_flag(const char *a, PlanOptions *o) {
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        fputs(plan_usage, stdout);
+        exit(0);
+    }
+    if (!strcmp(a, "--project")) return o->project = 1;
+    if (!strcmp(a, "--json")) return o->json = 1;
+    return 0;
+}
+
+/* The cost model's options; 1 if a was one (its value checked into *rc). */
+static int parse_project_option(const char *a, const char *val, PlanOptions *o, int *rc) {
+    if (!strcmp(a, "--link-rate"))
+        *rc = parse_rate(a, val, &o->link_rate);
+    else if (!strcmp(a, "--calibration"))
+        o->calibration = val;
+    else if (!strcmp(a, "--hosts"))
+        *rc = cli_parse_long(a, val, 1, PROJECT_MAX_RANKS, &o->hosts);
+    else if (!strcmp(a, "--cores"))
+        *rc = cli_parse_long(a, val, 1, 1L << 20, &o->cores);
+    else if (!strcmp(a, "--chunk"))
+        *rc = cli_parse_long(a, val, 1, 1 << 20, &o->chunk);
+    else if (!strcmp(a, "--in-flight"))
+        *rc = cli_parse_long(a, val, 1, 1 << 20, &o->in_flight);
+    else if (!strcmp(a, "--wire-dtype"))
+        *rc = cli_parse_wire_dtype(a, val, &o->wire_bf16);
+    else
+        return 0;
+    return 1;
+}
 
 /* One option and its value at argv[*i]; -1 after reporting a bad one. */
 static int parse_plan_option(int argc, char **argv, int *i, PlanOptions *o) {
     const char *a = argv[*i];
     const char *val = *i + 1 < argc ? argv[*i + 1] : NULL;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-        fputs(plan_usage, stdout);
-        exit(0);
-    }
+    if (parse_plan_flag(a, o)) return 0;
     if (!val) {
         cli_error("plan: %s needs a value", a);
         return -1;
     }
     (*i)++;
+    int rc = 0;
+    if (parse_project_option(a, val, o, &rc)) return rc;
     if (!strcmp(a, "-m") || !strcmp(a, "--model"))
         o->model_dir = val;
     else if (!strcmp(a, "--stages"))
@@ -56,6 +121,9 @@ static int parse_plan_option(int argc, char **argv, int *i, PlanOptions *o) {
 
 static int parse_plan_options(int argc, char **argv, PlanOptions *o) {
     memset(o, 0, sizeof *o);
+    o->calibration = CALIBRATION_DEFAULT_FILE;
+    o->chunk = 256;
+    o->in_flight = 4;
     for (int i = 1; i < argc; i++)
         if (parse_plan_option(argc, argv, &i, o)) return -1;
     const char *missing = !o->model_dir ? "a model (-m MODEL_DIR)"
@@ -66,6 +134,32 @@ static int parse_plan_options(int argc, char **argv, PlanOptions *o) {
         cli_error("plan: needs %s", missing);
         return -1;
     }
+    return 0;
+}
+
+/* The projection of the plan; the table goes after the plan, JSON alone. */
+static int project(const SwanConfig *cfg, const Plan *plan, const PlanOptions *o) {
+    Calibration cal;
+    SwanError err;
+    if (calibration_load(&cal, o->calibration, &err) != 0) {
+        cli_error("plan: %s", err.msg);
+        return -1;
+    }
+    ProjectOptions po = {o->link_rate, o->wire_bf16 ? 2 : 4, (int)o->hosts, (int)o->cores,
+                         o->chunk,     (int)o->in_flight};
+    Projection *p = malloc(sizeof *p); /* large tables: off the stack */
+    if (!p) {
+        cli_error("plan: out of memory");
+        return -1;
+    }
+    plan_project(cfg, plan, &cal, &po, p);
+    if (o->json) {
+        project_print_json(plan, &po, p, stdout);
+    } else {
+        plan_print(cfg, plan, stdout);
+        project_print(plan, &po, p, stdout);
+    }
+    free(p);
     return 0;
 }
 
@@ -85,6 +179,8 @@ int cmd_plan(int argc, char **argv) {
         rc = plan_make(&cfg, &req, plan, &err);
     if (rc)
         cli_error("%s", err.msg);
+    else if (o.project)
+        rc = project(&cfg, plan, &o);
     else
         plan_print(&cfg, plan, stdout);
     free(plan);

@@ -29,6 +29,7 @@ static cJSON *rank_stats(const RankStats *stats, int nstats) {
         cJSON *r = cJSON_CreateObject();
         if (!r) break;
         cJSON_AddNumberToObject(r, "rank", stats[i].rank);
+        cJSON_AddStringToObject(r, "host", stats[i].host);
         cJSON_AddNumberToObject(r, "window_cache_bytes", (double)stats[i].window_cache_bytes);
         cJSON_AddNumberToObject(r, "global_cache_bytes", (double)stats[i].global_cache_bytes);
         cJSON_AddNumberToObject(r, "weight_bytes", (double)stats[i].weight_bytes);

@@ -10,13 +10,16 @@
 
 #include <stdio.h>
 
+#include "host_name.h"
+
 typedef struct {
     int rank;
     long window_cache_bytes, global_cache_bytes;
     double global_attention_seconds;
     long pipe_bytes_sent, shard_bytes_sent;
-    long weight_bytes;   /* the rank's weights in memory, as stored */
-    long peak_rss_bytes; /* the rank's peak resident memory when the document ended */
+    long weight_bytes;        /* the rank's weights in memory, as stored */
+    long peak_rss_bytes;      /* the rank's peak resident memory when the document ended */
+    char host[SWAN_HOST_MAX]; /* where the rank runs: its host name */
 } RankStats;
 
 typedef struct {

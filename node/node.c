@@ -4,6 +4,7 @@
 #include <mpi.h>
 #include <string.h>
 
+#include "host_name.h"
 #include "kernels.h"
 #include "leader.h"
 #include "matrix.h"
@@ -69,6 +70,9 @@ static void send_ready(Node *n) {
     Swan__Ready r = SWAN__READY__INIT;
     r.rank = n->role.rank;
     r.weight_bytes = n->is_leader ? leader_weight_bytes(&n->leader) : 0;
+    char host[SWAN_HOST_MAX];
+    host_name(host, sizeof host);
+    r.host = host;
     Swan__Envelope env;
     wire_wrap(&env, SWAN__ENVELOPE__BODY_READY, &r);
     SwanError err;

@@ -1,0 +1,61 @@
+#include "calibration.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "file_read.h"
+
+int calibration_save(const Calibration *c, const char *path, SwanError *err) {
+    FILE *f = fopen(path, "w");
+    if (!f) return swan_error_set(err, "calibration: cannot write %s", path);
+    fprintf(f,
+            "{\"gemm_gflops\":%.4f,\"attention_window_gflops\":%.4f,"
+            "\"attention_global_gflops\":%.4f,\"message_seconds\":%.3e,"
+            "\"context\":%ld,\"chunk\":%ld,\"threads\":%d}\n",
+            c->gemm_gflops, c->attention_window_gflops, c->attention_global_gflops, c->message_seconds,
+            c->context, c->chunk, c->threads);
+    if (fclose(f) != 0) return swan_error_set(err, "calibration: cannot write %s", path);
+    return 0;
+}
+
+/* A positive number under key, or -1 naming the key. */
+static int positive(const cJSON *o, const char *key, double *out, const char *path, SwanError *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v) || !(v->valuedouble > 0))
+        return swan_error_set(err, "calibration %s: '%s' must be a positive number", path, key);
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int read_fields(const cJSON *o, Calibration *c, const char *path, SwanError *err) {
+    double context = 0, chunk = 0, threads = 0;
+    if (positive(o, "gemm_gflops", &c->gemm_gflops, path, err) ||
+        positive(o, "attention_window_gflops", &c->attention_window_gflops, path, err) ||
+        positive(o, "attention_global_gflops", &c->attention_global_gflops, path, err) ||
+        positive(o, "message_seconds", &c->message_seconds, path, err) ||
+        positive(o, "context", &context, path, err) || positive(o, "chunk", &chunk, path, err) ||
+        positive(o, "threads", &threads, path, err))
+        return -1;
+    c->context = (long)context;
+    c->chunk = (long)chunk;
+    c->threads = (int)threads;
+    return 0;
+}
+
+int calibration_load(Calibration *c, const char *path, SwanError *err) {
+    size_t n;
+    unsigned char *text;
+    if (swan_read_file(path, 1 << 16, &text, &n, err) != 0)
+        return swan_error_set(err, "calibration: cannot read %s (run 'swan bench calibrate' first)",
+                              path);
+    cJSON *o = cJSON_ParseWithLength((const char *)text, n);
+    free(text);
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return swan_error_set(err, "calibration %s: not a JSON object", path);
+    }
+    int rc = read_fields(o, c, path, err);
+    cJSON_Delete(o);
+    return rc;
+}

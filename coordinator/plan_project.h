@@ -1,0 +1,50 @@
+/* The cost model behind `swan plan --project`: from a plan, the rates
+ * `swan bench calibrate` measured and the link rate, the steady-state
+ * throughput of a batch with enough documents in flight to keep every stage
+ * busy. A rank's time per token is its products and attention at the
+ * calibrated rates plus a fixed cost per message; a link's is its bytes per
+ * token over its rate. Throughput is set by the slowest rank, the slowest
+ * link, or the cores when ranks share them. */
+#ifndef SWAN_PLAN_PROJECT_H
+#define SWAN_PLAN_PROJECT_H
+
+#include <stdio.h>
+
+#include "calibration.h"
+#include "planner.h"
+
+typedef struct {
+    double link_rate; /* bits/s of every host's link; 0: not a limit */
+    int wire_bytes;   /* bytes per activation value between stages: 4 (f32) or 2 (bf16) */
+    int hosts;        /* hosts the ranks are spread over, rank r on r mod hosts; 0: one each */
+    int cores;        /* cores all ranks share; 0: a core of its own for each */
+    long chunk;       /* tokens per chunk */
+    int in_flight;    /* documents in flight: each holds caches on every rank */
+} ProjectOptions;
+
+typedef struct {
+    int from, to; /* world ranks */
+    double bytes_per_token;
+} ProjectLink;
+
+#define PROJECT_MAX_RANKS (PLAN_MAX_STAGES * WIRE_MAX_GROUP + 1)
+#define PROJECT_MAX_LINKS (2 * PROJECT_MAX_RANKS + 1)
+
+typedef struct {
+    double tokens_per_s;
+    const char *bound;                                   /* "stage", "cores" or "link" */
+    int nranks;                                          /* world size */
+    double busy[PLAN_MAX_STAGES], wait[PLAN_MAX_STAGES]; /* seconds per token, per stage */
+    double host_link_bytes; /* bytes per token on the busiest host link (one direction) */
+    int nlinks;
+    ProjectLink links[PROJECT_MAX_LINKS];
+    double rank_memory[PROJECT_MAX_RANKS]; /* bytes held, by world rank */
+} Projection;
+
+void plan_project(const SwanConfig *cfg, const Plan *plan, const Calibration *cal,
+                  const ProjectOptions *o, Projection *p);
+
+void project_print(const Plan *plan, const ProjectOptions *o, const Projection *p, FILE *out);
+void project_print_json(const Plan *plan, const ProjectOptions *o, const Projection *p, FILE *out);
+
+#endif
