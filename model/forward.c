@@ -206,8 +206,10 @@ static void scaled_queries(const Forward *f, int layer, int n, long pos0, float 
  * splits over the workers, large enough to keep the score tiles GEMM-sized. */
 #define ATTN_ITEM_TOKENS 64
 /* Below this much work (query rows x keys x head_dim) waking threads costs
- * more than it saves. */
-#define ATTN_PARALLEL_MIN_WORK (1L << 20)
+ * more than it saves: about one decoded token over a hundred keys, since
+ * the pool's threads watch for the next job instead of sleeping at once
+ * (decoding's attention over a few hundred keys then runs on every core). */
+#define ATTN_PARALLEL_MIN_WORK (1L << 16)
 
 typedef struct {
     Forward *f;
