@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "config.h"
+#include "host_memory.h"
 #include "planner.h"
 
 static const char plan_usage[] =
@@ -16,11 +17,15 @@ static const char plan_usage[] =
     "  --ranks N           MPI world size, coordinator included (>= 2)\n"
     "  --context LEN       expected document length in tokens\n"
     "  --stages SPEC       inclusive layer ranges, one per stage, in order\n"
-    "  --nope-group G      ranks per stage holding global (NoPE) layers\n";
+    "  --nope-group G      ranks per stage holding global (NoPE) layers\n"
+    "  --chunk C           tokens per chunk, for the scratch estimate (default 512)\n"
+    "  --max-rank-memory SIZE  bytes (or K/M/G) a rank may use, for the longest\n"
+    "                      documents (default: 90%% of this host's memory over --ranks)\n";
 
 typedef struct {
     const char *model_dir;
-    long ranks, context, nope_group;
+    long ranks, context, nope_group, chunk;
+    double rank_memory;
     const char *stages;
 } PlanOptions;
 
@@ -47,6 +52,10 @@ static int parse_plan_option(int argc, char **argv, int *i, PlanOptions *o) {
         return cli_parse_long(a, val, 1, 1L << 40, &o->context);
     else if (!strcmp(a, "--nope-group"))
         return cli_parse_long(a, val, 1, WIRE_MAX_GROUP, &o->nope_group);
+    else if (!strcmp(a, "--chunk"))
+        return cli_parse_long(a, val, 1, 1 << 20, &o->chunk);
+    else if (!strcmp(a, "--max-rank-memory"))
+        return cli_parse_size(a, val, &o->rank_memory);
     else {
         cli_error("plan: unknown option '%s' (try 'swan plan --help')", a);
         return -1;
@@ -78,7 +87,8 @@ int cmd_plan(int argc, char **argv) {
     if (cli_load_config(o.model_dir, &cfg) != 0) return 1;
     /* Plan is large (a fixed table of stages): keep it off the stack. */
     Plan *plan = malloc(sizeof *plan);
-    PlanRequest req = {(int)o.ranks, o.context, o.stages, (int)o.nope_group};
+    double share = o.rank_memory > 0 ? o.rank_memory : host_rank_share((int)o.ranks);
+    PlanRequest req = {(int)o.ranks, o.context, o.stages, (int)o.nope_group, (int)o.chunk, share};
     if (!plan)
         rc = swan_error_set(&err, "plan: out of memory");
     else

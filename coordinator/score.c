@@ -11,6 +11,7 @@
 #include "planner.h"
 #include "sink.h"
 #include "tokenizer.h"
+#include "watchdog.h"
 
 typedef struct {
     const char *model_dir;
@@ -21,6 +22,7 @@ typedef struct {
     long chunk, threads, in_flight, nope_group, context;
     int resume;
     int wire_bf16;
+    double rank_timeout, max_rank_memory;
     ProgressMode progress;
     char **inputs;
     int ninputs;
@@ -39,6 +41,9 @@ static const char score_usage[] =
     "                      every 10 s); --no-progress: none (default: on a terminal)\n"
     "  --dump-nll PATH     per-token NLL as little-endian float32, n-1 values per\n"
     "                      document, documents in input order\n"
+    "  --max-rank-memory SIZE  bytes (or K/M/G) a rank may use: a document whose caches\n"
+    "                      would pass it is refused (default: 90%% of the cgroup limit\n"
+    "                      or physical memory, shared by the ranks on the host)\n"
     "inputs: text files; directories (their files, recursively, sorted; hidden ones\n"
     "  skipped); NAME.jsonl, one {\"id\": ..., \"text\": ...} per line; NAME.u32, token ids\n"
     "  as little-endian uint32. Text with a NUL byte is refused unless --tokenizer bytes.\n"
@@ -48,7 +53,10 @@ static const char score_usage[] =
     "  --nope-group G      ranks sharing each stage's global-layer caches (default 1)\n"
     "  --context N         document length the planner balances for (default 32768)\n"
     "  --wire-dtype bf16   activations between stages as bf16: half the bytes, NLL no\n"
-    "                      longer exact (default f32)\n";
+    "                      longer exact (default f32)\n"
+    "  --rank-timeout S    the least seconds a rank may stay silent before the job ends\n"
+    "                      naming it; more when its work is estimated to take longer\n"
+    "                      (default 120)\n";
 
 /* Options that take a whole number, with their bounds. */
 static int parse_number_option(const char *a, const char *val, ScoreOptions *o, int *matched) {
@@ -75,6 +83,7 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
     o->chunk = 512;
     o->in_flight = 4;
     o->context = 32768;
+    o->rank_timeout = WATCHDOG_DEFAULT_TIMEOUT;
     o->inputs = calloc((size_t)argc, sizeof *o->inputs);
     if (!o->inputs) return -1;
     struct {
@@ -101,6 +110,13 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
         }
         if (!strcmp(a, "--wire-dtype")) {
             if (cli_parse_wire_dtype(a, val, &o->wire_bf16) != 0) return -1;
+            i++;
+            continue;
+        }
+        if (!strcmp(a, "--rank-timeout") || !strcmp(a, "--max-rank-memory")) {
+            int rc = a[2] == 'r' ? cli_parse_double(a, val, 0.1, 1e9, &o->rank_timeout)
+                                 : cli_parse_size(a, val, &o->max_rank_memory);
+            if (rc != 0) return -1;
             i++;
             continue;
         }
@@ -191,7 +207,8 @@ static int start_document(Batch *b, ScoreSlot *s) {
                          .label = s->doc.id,
                          .tokens = s->doc.tokens,
                          .n = s->doc.ntokens,
-                         .nll = s->nll};
+                         .nll = s->nll,
+                         .expect_len = s->doc.ntokens};
     s->t0 = cli_now();
     s->used = 1;
     s->failed = 0;
@@ -298,7 +315,9 @@ int cmd_score(int argc, char **argv, int world) {
                             .stages = o.stages,
                             .nope_group = (int)o.nope_group,
                             .context = o.context,
-                            .progress = &progress};
+                            .progress = &progress,
+                            .rank_timeout = o.rank_timeout,
+                            .max_rank_memory = o.max_rank_memory};
         Engine *engine = engine_open(&cfg, &eo, world);
         if (engine) failed = score_batch(engine, (int)o.in_flight, &reader, &sink, &progress);
         engine_close(engine);

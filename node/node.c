@@ -4,10 +4,14 @@
 #include <mpi.h>
 #include <string.h>
 
+#include "host_memory.h"
 #include "kernels.h"
 #include "leader.h"
 #include "member.h"
+#include "memory_need.h"
+#include "parallel.h"
 #include "role.h"
+#include "watch.h"
 
 typedef struct {
     NodeRole role;
@@ -40,6 +44,7 @@ static void take_role(NodeRole *r, const Swan__Setup *s) {
         wire_fatal("setup: unknown activation dtype");
     r->activations_bf16 = s->activation_dtype == SWAN__DTYPE__DTYPE_BF16;
     r->max_chunk = s->max_chunk;
+    r->max_rank_memory = s->max_rank_memory > 0 ? (double)s->max_rank_memory : 0;
     if (r->stage >= 0 &&
         (r->max_chunk < 1 || r->max_chunk > WIRE_MAX_CHUNK || r->layer_begin >= r->layer_end))
         wire_fatal("setup: empty layer range or chunk size out of range");
@@ -62,10 +67,24 @@ static void load_role(Node *n, const Swan__Setup *s) {
     n->role.max_frame = wire_frame_limit(cfg, n->role.max_chunk);
 }
 
+/* Weights and chunk scratch: what this rank holds whatever the documents. */
+static double fixed_bytes(const Node *n) {
+    const NodeRole *r = &n->role;
+    if (n->is_member) return need_member_scratch_bytes(&n->member.cfg, r->max_chunk);
+    if (!n->is_leader) return 0;
+    return (double)leader_weight_bytes(&n->leader) +
+           need_leader_scratch_bytes(&n->leader.model.cfg, r->max_chunk, r->stage == r->nstages - 1,
+                                     r->group_size, parallel_workers());
+}
+
 static void send_ready(Node *n) {
     Swan__Ready r = SWAN__READY__INIT;
     r.rank = n->role.rank;
     r.weight_bytes = n->is_leader ? leader_weight_bytes(&n->leader) : 0;
+    r.fixed_bytes = (int64_t)fixed_bytes(n);
+    r.memory_limit = (int64_t)(n->role.max_rank_memory > 0
+                                   ? n->role.max_rank_memory
+                                   : host_rank_share(watch_ranks_on_host(n->role.rank)));
     Swan__Envelope env;
     wire_wrap(&env, SWAN__ENVELOPE__BODY_READY, &r);
     SwanError err;
@@ -103,6 +122,10 @@ static void serve(Node *n) {
     for (;;) {
         int src, tag;
         wire_wait(MPI_ANY_SOURCE, MPI_ANY_TAG, &src, &tag);
+        if (tag == TAG_WATCH) {
+            watch_answer_pings();
+            continue;
+        }
         Swan__Envelope *env = NULL;
         SwanError err;
         if (wire_recv(src, tag, n->role.max_frame, &env, &err) != 0) wire_fatal(err.msg);
