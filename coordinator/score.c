@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "documents.h"
 #include "engine.h"
+#include "model_id.h"
 #include "planner.h"
 #include "sink.h"
 #include "tokenizer.h"
@@ -246,7 +247,7 @@ static void take_event(Batch *b, const EngineEvent *ev) {
         engine_end_document(b->engine, s->run.doc);
         return;
     }
-    if (s->failed) {
+    if (s->failed || b->sink_failed) { /* after a failed write: one line said so */
         give_up(b, s->doc.seq);
     } else if (sink_document(b->sink, s->doc.seq, s->doc.id, s->doc.ntokens, s->nll, cli_now() - s->t0,
                              ev->stats, ev->nstats) != 0) {
@@ -300,9 +301,11 @@ int cmd_score(int argc, char **argv, int world) {
         return 1;
     }
     int bytes = cli_tokenizer_is_bytes(o.tokenizer);
+    char model[MODEL_ID_LEN + 1];
     if (cli_check_bytes_fit(o.tokenizer, o.model_dir, &cfg) == 0 &&
         cli_load_tokenizer(o.tokenizer, o.model_dir, &tok) == 0 &&
-        sink_open(&sink, o.out_path, o.dump_path, o.resume) == 0) {
+        model_id(o.model_dir, o.tokenizer, model) == 0 &&
+        sink_open(&sink, o.out_path, o.dump_path, o.resume, model) == 0) {
         DocReaderOptions ro = {tok, bytes, cfg.vocab_size, o.resume ? skip_finished : NULL, &sink};
         doc_reader_init(&reader, o.inputs, o.ninputs, &ro);
         Progress progress;
