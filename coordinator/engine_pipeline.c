@@ -87,6 +87,7 @@ static void send_setup(PipelineEngine *p) {
     s.threads = p->o.threads > 0 ? p->o.threads : 1;
     s.activation_dtype = p->o.activations_bf16 ? SWAN__DTYPE__DTYPE_BF16 : SWAN__DTYPE__DTYPE_F32;
     s.max_rank_memory = (int64_t)p->o.max_rank_memory;
+    s.rank_timeout = p->o.rank_timeout;
     Swan__Envelope env;
     wire_wrap(&env, SWAN__ENVELOPE__BODY_SETUP, &s);
     SwanError err;

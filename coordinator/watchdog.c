@@ -40,7 +40,7 @@ void watchdog_check(Watchdog *w) {
     double waited = wire_now() - w->start;
     if (waited < w->allowed) return;
     WatchVerdict v;
-    watch_probe(w->ranks, w->nranks, WATCHDOG_GRACE, &v);
+    watch_probe(w->ranks, w->nranks, WATCH_GRACE_SECONDS, &v);
     if (v.rank < 0) { /* all alive, only slow: give them another deadline */
         w->start = wire_now();
         return;

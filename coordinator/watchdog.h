@@ -17,8 +17,6 @@
 /* Loading maps the weights: bytes read at a slow disk's rate. */
 #define WATCHDOG_SLOW_LOAD_BYTES 50e6
 #define WATCHDOG_MARGIN 4.0
-/* Seconds the nodes get to answer a ping. */
-#define WATCHDOG_GRACE 3.0
 #define WATCHDOG_DEFAULT_TIMEOUT 120.0
 
 /* Writes what rank should be doing now ("computing stage 1 ...") into buf. */

@@ -2,6 +2,7 @@
 #include "node.h"
 
 #include <mpi.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "host_memory.h"
@@ -45,6 +46,7 @@ static void take_role(NodeRole *r, const Swan__Setup *s) {
     r->activations_bf16 = s->activation_dtype == SWAN__DTYPE__DTYPE_BF16;
     r->max_chunk = s->max_chunk;
     r->max_rank_memory = s->max_rank_memory > 0 ? (double)s->max_rank_memory : 0;
+    r->rank_timeout = s->rank_timeout > 0 ? s->rank_timeout : 120;
     if (r->stage >= 0 &&
         (r->max_chunk < 1 || r->max_chunk > WIRE_MAX_CHUNK || r->layer_begin >= r->layer_end))
         wire_fatal("setup: empty layer range or chunk size out of range");
@@ -118,10 +120,23 @@ static void dispatch(Node *n, int src, int tag, const Swan__Envelope *env) {
     wire_fatalf("unexpected message (case %d, tag %d) from rank %d", (int)env->body_case, tag, src);
 }
 
+/* Stage 0's leader waits on rank 0 itself between messages: rank 0 is
+ * watched by the ranks that wait on it (proto/watch.h). */
+static void next_message(Node *n, int *src, int *tag) {
+    WireWait saved;
+    int feeds = n->is_leader && n->role.stage == 0;
+    wire_wait_begin(&saved, feeds ? 0 : -1, "reading documents and sending their chunks to rank %d",
+                    n->role.rank);
+    int backoff = 0;
+    while (!wire_poll(MPI_ANY_SOURCE, MPI_ANY_TAG, src, tag)) wire_idle(&backoff);
+    wire_wait_end(&saved);
+}
+
 static void serve(Node *n) {
+    watch_rank0_after(n->role.rank_timeout);
     for (;;) {
         int src, tag;
-        wire_wait(MPI_ANY_SOURCE, MPI_ANY_TAG, &src, &tag);
+        next_message(n, &src, &tag);
         if (tag == TAG_WATCH) {
             watch_answer_pings();
             continue;
@@ -133,7 +148,7 @@ static void serve(Node *n) {
             swan__envelope__free_unpacked(env, NULL);
             return;
         }
-        dispatch(n, src, tag, env);
+        if (tag != TAG_WATCH_UP) dispatch(n, src, tag, env); /* else a late answer: rank 0 lives */
         swan__envelope__free_unpacked(env, NULL);
     }
 }

@@ -13,6 +13,9 @@ static char *hosts; /* [world][HOST_LEN], reachable for the whole run */
 static int world_size, my_rank;
 static uint64_t probe_seq;
 
+static void answer_node_pings(void);
+static void node_idle(void);
+
 void watch_init(void) {
     MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &world_size);
@@ -24,7 +27,7 @@ void watch_init(void) {
     if (!hosts) return; /* hosts show as "?" */
     MPI_Allgather(mine, HOST_LEN, MPI_CHAR, hosts, HOST_LEN, MPI_CHAR, MPI_COMM_WORLD);
     for (int r = 0; r < world_size; r++) hosts[(size_t)r * HOST_LEN + HOST_LEN - 1] = '\0';
-    if (my_rank != 0) wire_on_idle(watch_answer_pings);
+    wire_on_idle(my_rank != 0 ? node_idle : answer_node_pings);
 }
 
 const char *watch_host(int rank) {
@@ -44,8 +47,8 @@ int watch_ranks_on_host(int rank) {
     return n;
 }
 
-/* Blocking send of a small frame to rank 0, which is alive: it just asked. */
-static void send_pong(uint64_t seq) {
+/* Blocking send of a small frame to dest, which is alive: it just asked. */
+static void send_pong(int dest, int tag, uint64_t seq) {
     Swan__Pong p = SWAN__PONG__INIT;
     p.seq = seq;
     p.rank = my_rank;
@@ -58,7 +61,7 @@ static void send_pong(uint64_t seq) {
     size_t len;
     uint8_t *buf = wire_pack(&env, &len);
     if (!buf) return;
-    MPI_Send(buf, (int)len, MPI_BYTE, 0, TAG_WATCH, MPI_COMM_WORLD);
+    MPI_Send(buf, (int)len, MPI_BYTE, dest, tag, MPI_COMM_WORLD);
     free(buf);
 }
 
@@ -74,10 +77,36 @@ void watch_answer_pings(void) {
         Swan__Envelope *env = NULL;
         SwanError err;
         if (wire_recv(0, TAG_WATCH, WIRE_SETUP_MAX_FRAME, &env, &err) != 0) wire_fatal(err.msg);
-        if (env->body_case == SWAN__ENVELOPE__BODY_PING) send_pong(env->ping->seq);
+        if (env->body_case == SWAN__ENVELOPE__BODY_PING) send_pong(0, TAG_WATCH, env->ping->seq);
         swan__envelope__free_unpacked(env, NULL);
     }
     answering = 0;
+}
+
+static double rank0_timeout; /* nodes: 0 until serving */
+
+void watch_rank0_after(double seconds) {
+    rank0_timeout = seconds;
+}
+
+/* A node's idle step: answer rank 0, and check on rank 0 when waiting on it. */
+static void node_idle(void) {
+    static int checking; /* watch_coordinator_alive idles too */
+    watch_answer_pings();
+    const WireWait *w = wire_current_wait();
+    if (checking || rank0_timeout <= 0 || w->peer != 0 || wire_now() - w->since < rank0_timeout) return;
+    checking = 1;
+    int alive = watch_coordinator_alive(WATCH_GRACE_SECONDS);
+    checking = 0;
+    if (alive) {
+        wire_wait_touch();
+        return;
+    }
+    fprintf(stderr,
+            "swan: error: rank 0 (host %s): no answer for %.0f s while %s (noticed by rank %d)\n",
+            watch_host(0), wire_now() - w->since, w->owed, my_rank);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
 }
 
 /* ---- rank 0 ---- */
@@ -95,7 +124,19 @@ static void reap_pings(void) {
             i++;
 }
 
-static void send_ping(int rank) {
+/* Rank 0: answers stage 0's leader when it asks whether rank 0 lives. */
+static void answer_node_pings(void) {
+    int src;
+    while (wire_poll(MPI_ANY_SOURCE, TAG_WATCH_UP, &src, NULL)) {
+        Swan__Envelope *env = NULL;
+        SwanError err;
+        if (wire_recv(src, TAG_WATCH_UP, WIRE_SETUP_MAX_FRAME, &env, &err) != 0) wire_fatal(err.msg);
+        if (env->body_case == SWAN__ENVELOPE__BODY_PING) send_pong(src, TAG_WATCH_UP, env->ping->seq);
+        swan__envelope__free_unpacked(env, NULL);
+    }
+}
+
+static void send_ping(int rank, int tag) {
     if (npings == cap_pings) {
         int cap = cap_pings ? 2 * cap_pings : 16;
         WirePending *grown = realloc(pings, sizeof *grown * (size_t)cap);
@@ -108,7 +149,27 @@ static void send_ping(int rank) {
     Swan__Envelope env;
     wire_wrap(&env, SWAN__ENVELOPE__BODY_PING, &p);
     SwanError err;
-    if (wire_isend(&env, rank, TAG_WATCH, &pings[npings], &err) == 0) npings++;
+    if (wire_isend(&env, rank, tag, &pings[npings], &err) == 0) npings++;
+}
+
+int watch_coordinator_alive(double grace) {
+    probe_seq++;
+    reap_pings();
+    send_ping(0, TAG_WATCH_UP);
+    double t0 = wire_now();
+    int backoff = 0;
+    while (wire_now() - t0 < grace) {
+        if (wire_poll(0, TAG_WATCH_UP, NULL, NULL)) {
+            Swan__Envelope *env = NULL;
+            SwanError err;
+            if (wire_recv(0, TAG_WATCH_UP, WIRE_SETUP_MAX_FRAME, &env, &err) != 0) wire_fatal(err.msg);
+            int answer = env->body_case == SWAN__ENVELOPE__BODY_PONG && env->pong->seq == probe_seq;
+            swan__envelope__free_unpacked(env, NULL);
+            if (answer) return 1;
+        }
+        wire_idle(&backoff);
+    }
+    return 0;
 }
 
 /* Takes one Pong if one is waiting; marks its sender in answered[]. */
@@ -165,7 +226,7 @@ void watch_probe(const int *ranks, int n, double grace, WatchVerdict *v) {
     }
     probe_seq++;
     reap_pings();
-    for (int i = 0; i < n; i++) send_ping(ranks[i]);
+    for (int i = 0; i < n; i++) send_ping(ranks[i], TAG_WATCH);
     double t0 = wire_now();
     int missing = n, backoff = 0;
     while (missing > 0 && wire_now() - t0 < grace) {

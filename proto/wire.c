@@ -97,6 +97,10 @@ void wire_wait_end(const WireWait *saved) {
     current_wait = *saved;
 }
 
+void wire_wait_touch(void) {
+    current_wait.since = wire_now();
+}
+
 const WireWait *wire_current_wait(void) {
     return &current_wait;
 }

@@ -18,11 +18,12 @@
 
 /* Channels. Messages from one sender on one tag arrive in order. */
 enum {
-    TAG_PIPE = 1,  /* coordinator/stage -> next stage: setup, chunks, doc ends, shutdown */
-    TAG_SHARD = 2, /* stage leader <-> its shard members */
-    TAG_COORD = 3, /* nodes -> coordinator: ready, results, stats */
-    TAG_ERROR = 4, /* any node -> coordinator: why the job must end */
-    TAG_WATCH = 5, /* coordinator <-> nodes: Ping and Pong (proto/watch.h) */
+    TAG_PIPE = 1,     /* coordinator/stage -> next stage: setup, chunks, doc ends, shutdown */
+    TAG_SHARD = 2,    /* stage leader <-> its shard members */
+    TAG_COORD = 3,    /* nodes -> coordinator: ready, results, stats */
+    TAG_ERROR = 4,    /* any node -> coordinator: why the job must end */
+    TAG_WATCH = 5,    /* coordinator <-> nodes: Ping and Pong (proto/watch.h) */
+    TAG_WATCH_UP = 6, /* stage 0's leader <-> coordinator: is rank 0 alive? */
 };
 
 /* ---- limits both sides share ---- */
@@ -98,6 +99,8 @@ typedef struct {
 void wire_wait_begin(WireWait *saved, int peer, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void wire_wait_end(const WireWait *saved);
+/* The peer answered something: the current wait's clock restarts. */
+void wire_wait_touch(void);
 const WireWait *wire_current_wait(void);
 /* Monotonic seconds. */
 double wire_now(void);

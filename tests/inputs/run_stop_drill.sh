@@ -2,7 +2,7 @@
 # run_stop_drill.sh SWAN CHECKER MODEL_DIR NP RANK WORK LAYOUT...
 # The hung-rank drill: a batch of 12 documents of 2-5K tokens under
 # launch/swan-mpi NP with the LAYOUT options and --rank-timeout 5. Once two
-# lines are in out.jsonl, node RANK is stopped with SIGSTOP: alive to the
+# lines are in out.jsonl, rank RANK is stopped with SIGSTOP: alive to the
 # kernel and to MPI, silent to its peers. The job must end with a non-zero
 # status and exactly one line "swan: error: rank RANK (host H): no answer
 # for S s while ..." within S + 10 s of the stop; the lines already written
