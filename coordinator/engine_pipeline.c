@@ -56,6 +56,7 @@ typedef struct {
     Watchdog watch;
     MemoryGuard guard;                  /* one entry per plan rank, filled from their Ready */
     double *fixed_bytes, *memory_limit; /* [world] from each rank's Ready */
+    long *open_lens;                    /* [slots]: scratch for the memory guard */
 } PipelineEngine;
 
 static int nodes_released;
@@ -219,11 +220,10 @@ static OpenDoc *doc_of(PipelineEngine *p, uint64_t doc);
 static int admitted(PipelineEngine *p, const EngineRun *run) {
     OpenDoc *d = doc_of(p, run->doc);
     if (!d || d->admitted) return 1;
-    long open[64];
     int nopen = 0;
-    for (int i = 0; i < p->slots && nopen < 64; i++)
-        if (p->docs[i].used && p->docs[i].admitted) open[nopen++] = p->docs[i].len;
-    d->admitted = nopen == 0 || memory_guard_fits_with(&p->guard, d->len, open, nopen);
+    for (int i = 0; i < p->slots; i++)
+        if (p->docs[i].used && p->docs[i].admitted) p->open_lens[nopen++] = p->docs[i].len;
+    d->admitted = nopen == 0 || memory_guard_fits_with(&p->guard, d->len, p->open_lens, nopen);
     return d->admitted;
 }
 
@@ -464,6 +464,7 @@ static void pipeline_close(Engine *e) {
     free(p->node_ranks);
     free(p->fixed_bytes);
     free(p->memory_limit);
+    free(p->open_lens);
     for (int i = 0; p->docs && i < p->slots; i++) free(p->docs[i].stats);
     free(p->docs);
     free(p->flights);
@@ -506,8 +507,9 @@ static int alloc_tables(PipelineEngine *p) {
     p->memory_limit = calloc((size_t)p->world, sizeof(double));
     p->plan_rank_ids = calloc((size_t)p->plan_ranks, sizeof(int));
     p->node_ranks = calloc((size_t)p->world, sizeof(int));
+    p->open_lens = calloc((size_t)p->slots, sizeof(long));
     if (!p->flights || !p->docs || !p->targets || !p->stats_out || !p->weight_bytes ||
-        !p->fixed_bytes || !p->memory_limit || !p->plan_rank_ids || !p->node_ranks ||
+        !p->fixed_bytes || !p->memory_limit || !p->plan_rank_ids || !p->node_ranks || !p->open_lens ||
         memory_guard_init(&p->guard, p->cfg, p->plan_ranks) != 0)
         return -1;
     for (int r = 1; r < p->world; r++) p->node_ranks[r - 1] = r;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run_stop_drill.sh SWAN CHECKER MODEL_DIR NP RANK WORK LAYOUT...
 # The hung-rank drill: a batch of 12 documents of 2-5K tokens under
-# launch/swan-mpi NP with the LAYOUT options and --rank-timeout 5. Once two
+# launch/swan-mpi NP with the LAYOUT options and --rank-timeout 5 (or
+# $RANK_TIMEOUT). Once two
 # lines are in out.jsonl, rank RANK is stopped with SIGSTOP: alive to the
 # kernel and to MPI, silent to its peers. The job must end with a non-zero
 # status and exactly one line "swan: error: rank RANK (host H): no answer
@@ -20,7 +21,7 @@ for _ in 1 2 3; do cat "$model/doc.bin"; done > book.bin
 for k in $(seq 1 $ndocs); do
   tail -c +$((k * 500)) book.bin | head -c $((2000 + (k * 737) % 3000)) > "docs/doc$(printf %02d "$k").bin"
 done
-opts=(-m "$model" --tokenizer bytes --chunk 128 --in-flight 2 --rank-timeout 5 -o out.jsonl)
+opts=(-m "$model" --tokenizer bytes --chunk 128 --in-flight 2 --rank-timeout "${RANK_TIMEOUT:-5}" -o out.jsonl)
 launch() { SWAN_BIN=$swan timeout 300 "$here/../../launch/swan-mpi" "$np" score "$@"; }
 lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 now() { date +%s.%N; }
@@ -40,10 +41,10 @@ fi
 kill -STOP "$victim"
 stopped_at=$(now)
 echo "stopped rank $rank (pid $victim) with $(lines out.jsonl) lines written"
-while kill -0 $job 2> /dev/null && [ "$(echo "$(elapsed "$stopped_at") < 120" | bc)" = 1 ]; do sleep 0.1; done
+while kill -0 $job 2> /dev/null && [ "$(echo "$(elapsed "$stopped_at") < ${RANK_TIMEOUT:-5} + 115" | bc)" = 1 ]; do sleep 0.1; done
 took=$(elapsed "$stopped_at")
 if kill -0 $job 2> /dev/null; then
-  fail "the job still runs 120 s after the stop (hang)"
+  fail "the job still runs $(elapsed "$stopped_at") s after the stop (hang)"
   kill -KILL "$victim" 2> /dev/null; kill $job; wait $job; finish
 fi
 rc=0; wait $job || rc=$?
