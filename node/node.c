@@ -133,7 +133,10 @@ static void next_message(Node *n, int *src, int *tag) {
 }
 
 static void serve(Node *n) {
-    watch_rank0_after(n->role.rank_timeout);
+    /* Stage 0's leader, which rank 0 feeds, reports rank 0's silence; the
+     * others only after it would have, so one line says it. */
+    int feeds = n->is_leader && n->role.stage == 0;
+    watch_rank0_after(n->role.rank_timeout + (feeds ? 0 : 2 * WATCH_GRACE_SECONDS));
     for (;;) {
         int src, tag;
         next_message(n, &src, &tag);
