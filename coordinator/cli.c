@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,30 @@ int cli_parse_double(const char *opt, const char *text, double lo, double hi, do
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+int cli_parse_size(const char *opt, const char *text, double *out) {
+    static const char units[] = "KMGT";
+    char *end = NULL;
+    errno = 0;
+    double v = text && *text >= '0' && *text <= '9' ? strtod(text, &end) : -1;
+    double scale = 1;
+    const char *u = end && *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+    if (u) {
+        for (const char *k = units; k <= u; k++) scale *= 1024;
+        end++;
+        if (*end == 'i' && end[1] == 'B')
+            end += 2;
+        else if (*end == 'B')
+            end++;
+    }
+    if (v < 1 || errno || !end || *end || v * scale > 1e18) {
+        cli_error("%s: '%s' is not a size (bytes, or a number with K, M, G or T)", opt,
+                  text ? text : "");
+        return -1;
+    }
+    *out = v * scale;
     return 0;
 }
 

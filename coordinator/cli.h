@@ -17,6 +17,10 @@ int cli_parse_long(const char *opt, const char *text, long lo, long hi, long *ou
 /* Parses a number in [lo, hi]; -1 with a message otherwise. */
 int cli_parse_double(const char *opt, const char *text, double lo, double hi, double *out);
 
+/* Parses a size in bytes with an optional K, M, G or T suffix (powers of
+ * 1024, "KB"/"KiB" accepted too); -1 with a message otherwise. */
+int cli_parse_size(const char *opt, const char *text, double *out);
+
 /* --wire-dtype f32|bf16: *bf16 = 1 for bf16; -1 with a message otherwise. */
 int cli_parse_wire_dtype(const char *opt, const char *text, int *bf16);
 

@@ -23,14 +23,16 @@
 typedef struct {
     const char *model_dir;
     int chunk;
-    int threads;          /* BLAS threads per rank (0: the library's, one process only) */
-    int in_flight;        /* documents open at once (the pipeline's depth) */
-    int activations_bf16; /* pipeline: stage boundaries carry bf16 */
-    ComputeMode compute;  /* how every rank's many-row products compute */
-    const char *stages;   /* pipeline: --stages override, or NULL */
-    int nope_group;       /* pipeline: ranks per global-layer group */
-    long context;         /* pipeline: length the planner balances for */
-    Progress *progress;   /* NULL: none; told of tokens as chunks finish */
+    int threads;            /* BLAS threads per rank (0: the library's, one process only) */
+    int in_flight;          /* documents open at once (the pipeline's depth) */
+    int activations_bf16;   /* pipeline: stage boundaries carry bf16 */
+    ComputeMode compute;    /* how every rank's many-row products compute */
+    const char *stages;     /* pipeline: --stages override, or NULL */
+    int nope_group;         /* pipeline: ranks per global-layer group */
+    long context;           /* pipeline: length the planner balances for */
+    Progress *progress;     /* NULL: none; told of tokens as chunks finish */
+    double rank_timeout;    /* pipeline: the least seconds any wait on a rank is allowed */
+    double max_rank_memory; /* bytes a rank may use; 0: its share of its host */
 } EngineOptions;
 
 /* The caller's, alive and unchanged until its event. */
@@ -39,8 +41,9 @@ typedef struct {
     const char *label; /* names the document in messages */
     const int *tokens; /* [n], tokens[0] at position pos0 */
     long pos0, n;
-    double *nll;   /* NULL, or [n]: nll[i] = NLL of tokens[i + 1] (the last is NAN) */
-    float *logits; /* NULL, or [vocab]: the last token's logits */
+    double *nll;     /* NULL, or [n]: nll[i] = NLL of tokens[i + 1] (the last is NAN) */
+    float *logits;   /* NULL, or [vocab]: the last token's logits */
+    long expect_len; /* the document's length when it ends (0: pos0 + n), for the memory guard */
 } EngineRun;
 
 typedef enum { ENGINE_RUN_DONE, ENGINE_RUN_FAILED, ENGINE_DOC_STATS } EngineEventKind;
@@ -63,7 +66,8 @@ void engine_close(Engine *e);
 /* 1 when another document may open now. */
 int engine_can_open(const Engine *e);
 /* Starts a run; its document opens with its first run. -1 when the run is
- * refused (message in err). */
+ * refused (message in err): among others, a document that would not fit a
+ * rank's memory. */
 int engine_submit(Engine *e, EngineRun *run, SwanError *err);
 /* The document is done: its caches go, its DOC_STATS event follows. */
 void engine_end_document(Engine *e, uint64_t doc);

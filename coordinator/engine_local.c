@@ -7,8 +7,12 @@
 #include "chunks.h"
 #include "cli.h"
 #include "engine_impl.h"
+#include "host_memory.h"
 #include "kernels.h"
+#include "memory_guard.h"
+#include "memory_need.h"
 #include "model.h"
+#include "parallel.h"
 #include "peak_rss.h"
 
 #define LOCAL_QUEUE 4
@@ -24,6 +28,7 @@ typedef struct {
     RankStats stats;
     EngineEvent queue[LOCAL_QUEUE];
     int nqueue;
+    MemoryGuard guard; /* this process, the whole model */
 } LocalEngine;
 
 static void push_event(LocalEngine *l, const EngineEvent *ev) {
@@ -39,6 +44,8 @@ static int open_document(LocalEngine *l, const EngineRun *run, SwanError *err) {
         return swan_error_set(err, "a second document while one is open (one at a time here)");
     if (l->open) return 0;
     if (run->pos0 != 0) return swan_error_set(err, "a document must start at position 0");
+    if (memory_guard_check(&l->guard, run->expect_len > 0 ? run->expect_len : run->n, err) != 0)
+        return -1;
     const SwanConfig *cfg = &l->model.cfg;
     if (doc_caches_init(&l->caches, cfg, 0, cfg->num_layers, err) != 0) return -1;
     l->open = 1;
@@ -109,11 +116,22 @@ static void local_close(Engine *e) {
     if (l->open) doc_caches_free(&l->caches);
     stage_close(&l->stage);
     swan_model_free(&l->model);
+    memory_guard_free(&l->guard);
     free(l);
 }
 
 static const EngineOps local_ops = {local_close,        local_can_open,   local_submit,
                                     local_end_document, local_next_event, local_set_log_a};
+
+static int open_guard(LocalEngine *l) {
+    const SwanConfig *cfg = &l->model.cfg;
+    if (memory_guard_init(&l->guard, cfg, 1) != 0) return -1;
+    double scratch = need_leader_scratch_bytes(cfg, l->o.chunk, 1, 1, parallel_workers());
+    double limit = l->o.max_rank_memory > 0 ? l->o.max_rank_memory : host_rank_share(1);
+    l->guard.ranks[0] = (GuardRank){0,    0, cfg->num_layers, 1, 0, (double)l->model.w.bytes + scratch,
+                                    limit};
+    return 0;
+}
 
 Engine *local_engine_open(const SwanConfig *cfg, const EngineOptions *o) {
     (void)cfg; /* the engine loads its own copy with the weights */
@@ -133,6 +151,11 @@ Engine *local_engine_open(const SwanConfig *cfg, const EngineOptions *o) {
     if (swan_model_load(&l->model, o->model_dir, 0, -1, 1, 1, &err) != 0 ||
         stage_open(&l->stage, &l->model.cfg, &l->model.w, o->chunk, &err) != 0) {
         cli_error("%s", err.msg);
+        local_close(&l->base);
+        return NULL;
+    }
+    if (open_guard(l) != 0) {
+        cli_error("out of memory");
         local_close(&l->base);
         return NULL;
     }

@@ -12,6 +12,10 @@
 #include "chunks.h"
 #include "cli.h"
 #include "engine_impl.h"
+#include "host_memory.h"
+#include "memory_guard.h"
+#include "watch.h"
+#include "watchdog.h"
 #include "wire.h"
 
 typedef struct {
@@ -26,6 +30,8 @@ typedef struct {
     const char *label;
     int nstats;
     RankStats *stats; /* [plan_ranks] */
+    long len;         /* tokens when it ends: what its caches will need */
+    int admitted;     /* the memory guard let its chunks go */
 } OpenDoc;
 
 typedef struct {
@@ -47,6 +53,12 @@ typedef struct {
     size_t max_frame;
     RankStats *stats_out;         /* [plan_ranks]: the last DOC_STATS event's */
     char (*hosts)[SWAN_HOST_MAX]; /* [world] from each rank's Ready */
+    int *plan_rank_ids;   /* [plan_ranks]: the ranks holding stages */
+    int *node_ranks;      /* [world - 1]: every node */
+    Watchdog watch;
+    MemoryGuard guard;                  /* one entry per plan rank, filled from their Ready */
+    double *fixed_bytes, *memory_limit; /* [world] from each rank's Ready */
+    long *open_lens;                    /* [slots]: scratch for the memory guard */
 } PipelineEngine;
 
 static int nodes_released;
@@ -78,6 +90,8 @@ static void send_setup(PipelineEngine *p) {
     s.threads = p->o.threads > 0 ? p->o.threads : 1;
     s.activation_dtype = p->o.activations_bf16 ? SWAN__DTYPE__DTYPE_BF16 : SWAN__DTYPE__DTYPE_F32;
     s.compute_dtype = p->o.compute == COMPUTE_BF16 ? SWAN__DTYPE__DTYPE_BF16 : SWAN__DTYPE__DTYPE_F32;
+    s.max_rank_memory = (int64_t)p->o.max_rank_memory;
+    s.rank_timeout = p->o.rank_timeout;
     Swan__Envelope env;
     wire_wrap(&env, SWAN__ENVELOPE__BODY_SETUP, &s);
     SwanError err;
@@ -85,19 +99,74 @@ static void send_setup(PipelineEngine *p) {
         if (wire_send(&env, r, TAG_PIPE, &err) != 0) wire_fatal(err.msg);
 }
 
+/* The stage a rank belongs to (-1: idle) and its index in the group. */
+static int stage_of(const PipelineEngine *p, int rank, int *group_index) {
+    for (int k = 0; k < p->plan.nstages; k++)
+        for (int g = 0; g < p->plan.stages[k].nranks; g++)
+            if (p->plan.stages[k].ranks[g] == rank) {
+                *group_index = g;
+                return k;
+            }
+    return -1;
+}
+
+static void describe_role(const PipelineEngine *p, int rank, const char *doing, char *buf, size_t n) {
+    int g = 0, k = stage_of(p, rank, &g);
+    if (k < 0) {
+        snprintf(buf, n, "%s (an idle rank)", doing);
+        return;
+    }
+    const PlanStage *st = &p->plan.stages[k];
+    snprintf(buf, n, "%s%s stage %d (layers %d-%d)", doing, g ? " its share of" : "", k,
+             st->layer_begin, st->layer_end - 1);
+}
+
+static void describe_loading(void *ctx, int rank, char *buf, size_t n) {
+    describe_role(ctx, rank, "loading", buf, n);
+}
+
+/* What a silent rank was doing: its stage's work on the oldest document
+ * still waiting for results. */
+static void describe_working(void *ctx, int rank, char *buf, size_t n) {
+    PipelineEngine *p = ctx;
+    describe_role(p, rank, "computing", buf, n);
+    for (int i = 0; i < p->slots; i++) {
+        const Flight *f = &p->flights[i];
+        if (!f->run || f->done >= f->nchunks) continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, n - used, " for document %s at position %ld",
+                 f->run->label ? f->run->label : "?", f->run->pos0 + f->done * p->o.chunk);
+        return;
+    }
+}
+
+static void take_ready(PipelineEngine *p, int src, const Swan__Ready *r) {
+    p->weight_bytes[src] = (long)r->weight_bytes;
+    p->fixed_bytes[src] = (double)r->fixed_bytes;
+    p->memory_limit[src] = (double)r->memory_limit;
+    snprintf(p->hosts[src], sizeof p->hosts[src], "%s", r->host);
+}
+
 static void wait_ready(PipelineEngine *p) {
+    watchdog_init(&p->watch, p->o.rank_timeout, p->node_ranks, p->world - 1, describe_loading, p);
+    double bytes = 0;
+    for (int k = 0; k < p->plan.nstages; k++) bytes += p->plan.stages[k].weight_bytes;
+    watchdog_arm_load(&p->watch, bytes);
     for (int got = 0; got < p->world - 1; got++) {
-        int src;
-        wire_wait(MPI_ANY_SOURCE, TAG_COORD, &src, NULL);
+        int src, backoff = 0;
+        while (!wire_poll(MPI_ANY_SOURCE, TAG_COORD, &src, NULL)) {
+            wire_idle(&backoff);
+            watchdog_check(&p->watch);
+        }
         Swan__Envelope *env = NULL;
         SwanError err;
         if (wire_recv(src, TAG_COORD, WIRE_SETUP_MAX_FRAME, &env, &err) != 0) wire_fatal(err.msg);
         if (env->body_case != SWAN__ENVELOPE__BODY_READY)
             wire_fatalf("rank %d sent something other than Ready during set-up", src);
-        p->weight_bytes[src] = (long)env->ready->weight_bytes;
-        snprintf(p->hosts[src], sizeof p->hosts[src], "%s", env->ready->host);
+        take_ready(p, src, env->ready);
         swan__envelope__free_unpacked(env, NULL);
     }
+    watchdog_init(&p->watch, p->o.rank_timeout, p->plan_rank_ids, p->plan_ranks, describe_working, p);
 }
 
 /* ---- sending ---- */
@@ -148,13 +217,27 @@ static void send_chunk(PipelineEngine *p, Flight *f) {
     p->outstanding++;
 }
 
+static OpenDoc *doc_of(PipelineEngine *p, uint64_t doc);
+
+/* A document's chunks go only once its caches fit beside those of the
+ * documents already going (it fits alone: pipeline_submit checked). */
+static int admitted(PipelineEngine *p, const EngineRun *run) {
+    OpenDoc *d = doc_of(p, run->doc);
+    if (!d || d->admitted) return 1;
+    int nopen = 0;
+    for (int i = 0; i < p->slots; i++)
+        if (p->docs[i].used && p->docs[i].admitted) p->open_lens[nopen++] = p->docs[i].len;
+    d->admitted = nopen == 0 || memory_guard_fits_with(&p->guard, d->len, p->open_lens, nopen);
+    return d->admitted;
+}
+
 static int send_chunks(PipelineEngine *p) {
     int sent = 0;
     while (p->outstanding < p->max_outstanding) {
         Flight *f = NULL;
         for (int k = 0; k < p->slots && !f; k++) {
             Flight *cand = &p->flights[(p->next_flight + k) % p->slots];
-            if (cand->run && cand->cursor.next < cand->cursor.n) {
+            if (cand->run && cand->cursor.next < cand->cursor.n && admitted(p, cand->run)) {
                 f = cand;
                 p->next_flight = (p->next_flight + k + 1) % p->slots;
             }
@@ -272,18 +355,38 @@ static int anything_pending(const PipelineEngine *p) {
     return p->nsends > 0;
 }
 
+/* The next answer is due within the time the oldest chunk of any run
+ * takes through every stage: the watchdog's clock restarts with it. */
+static void rearm(PipelineEngine *p) {
+    double worst = 0;
+    for (int i = 0; i < p->slots; i++) {
+        const Flight *f = &p->flights[i];
+        if (!f->run || f->done >= f->nchunks) continue;
+        long offset = f->done * p->o.chunk, n = f->run->n - offset;
+        if (n > p->o.chunk) n = p->o.chunk;
+        double flops = 0;
+        for (int k = 0; k < p->plan.nstages; k++)
+            flops += plan_chunk_flops(p->cfg, &p->plan, k, f->run->pos0 + offset, n);
+        if (flops > worst) worst = flops;
+    }
+    watchdog_arm(&p->watch, worst);
+}
+
 static int pipeline_next_event(Engine *e, EngineEvent *ev) {
     PipelineEngine *p = (PipelineEngine *)e;
+    rearm(p); /* time rank 0 spent elsewhere is not the nodes' */
     for (int backoff = 0;;) {
         if (finished_event(p, ev)) return 1;
         if (!anything_pending(p)) return 0;
         int progress = send_chunks(p);
-        progress |= reap_sends(p);
-        progress |= collect(p);
-        if (progress)
+        int answered = reap_sends(p) | collect(p);
+        if (answered) rearm(p);
+        if (progress || answered) {
             backoff = 0;
-        else
+        } else {
             wire_idle(&backoff);
+            watchdog_check(&p->watch);
+        }
     }
 }
 
@@ -298,10 +401,12 @@ static int pipeline_submit(Engine *e, EngineRun *run, SwanError *err) {
     PipelineEngine *p = (PipelineEngine *)e;
     OpenDoc *d = doc_of(p, run->doc);
     if (d && d->ended) return swan_error_set(err, "a run after the document ended");
+    long len = run->expect_len > 0 ? run->expect_len : run->pos0 + run->n;
+    if (!d && memory_guard_check(&p->guard, len, err) != 0) return -1;
     for (int i = 0; !d && i < p->slots; i++)
         if (!p->docs[i].used) {
             d = &p->docs[i];
-            *d = (OpenDoc){1, 0, run->doc, run->label, 0, d->stats};
+            *d = (OpenDoc){1, 0, run->doc, run->label, 0, d->stats, len, 0};
         }
     if (!d) return swan_error_set(err, "more documents open than --in-flight allows");
     for (int i = 0; i < p->slots; i++) {
@@ -356,9 +461,12 @@ static int pipeline_set_log_a(Engine *e, double a, SwanError *err) {
 
 /* A node's Error: one line naming the rank and the reason, then every
  * document not yet written is marked failed; wire.c ends the job. */
-static void on_peer_error(void *ctx, int rank, const char *msg) {
+static void on_peer_error(void *ctx, int rank, const char *host, const char *msg) {
     PipelineEngine *p = ctx;
-    cli_error("rank %d: %s", rank, msg);
+    if (host)
+        cli_error("rank %d (host %s): %s", rank, host, msg);
+    else
+        cli_error("rank %d: %s", rank, msg);
     for (int i = 0; i < p->slots; i++)
         if (p->docs[i].used)
             fprintf(stderr, "swan: document %s: failed (in flight when rank %d stopped the job)\n",
@@ -367,9 +475,21 @@ static void on_peer_error(void *ctx, int rank, const char *msg) {
 
 static void pipeline_close(Engine *e) {
     PipelineEngine *p = (PipelineEngine *)e;
+    /* Stage 0 takes what is still on its way, or the watchdog names it. */
+    if (p->watch.ranks) watchdog_arm(&p->watch, 0);
+    for (int backoff = 0; p->nsends;) {
+        if (reap_sends(p)) continue;
+        wire_idle(&backoff);
+        if (p->watch.ranks) watchdog_check(&p->watch);
+    }
     wire_on_peer_error(NULL, NULL);
-    while (p->nsends) reap_sends(p);
     pipeline_release_nodes(p->world);
+    memory_guard_free(&p->guard);
+    free(p->plan_rank_ids);
+    free(p->node_ranks);
+    free(p->fixed_bytes);
+    free(p->memory_limit);
+    free(p->open_lens);
     for (int i = 0; p->docs && i < p->slots; i++) free(p->docs[i].stats);
     free(p->docs);
     free(p->flights);
@@ -384,8 +504,14 @@ static void pipeline_close(Engine *e) {
 static const EngineOps pipeline_ops = {pipeline_close,        pipeline_can_open,   pipeline_submit,
                                        pipeline_end_document, pipeline_next_event, pipeline_set_log_a};
 
+/* The default limit as the nodes on this host will work it out. */
+static double rank_memory(const PipelineEngine *p) {
+    return p->o.max_rank_memory > 0 ? p->o.max_rank_memory : host_rank_share(watch_ranks_on_host(0));
+}
+
 static int plan_pipeline(PipelineEngine *p) {
-    PlanRequest req = {p->world, p->o.context, p->o.stages, p->o.nope_group};
+    PlanRequest req = {p->world,        p->o.context, p->o.stages,
+                       p->o.nope_group, p->o.chunk,   rank_memory(p)};
     SwanError err;
     if (plan_make(p->cfg, &req, &p->plan, &err) != 0) {
         cli_error("%s", err.msg);
@@ -404,11 +530,32 @@ static int alloc_tables(PipelineEngine *p) {
     p->stats_out = calloc((size_t)p->plan_ranks, sizeof(RankStats));
     p->weight_bytes = calloc((size_t)p->world, sizeof(long));
     p->hosts = calloc((size_t)p->world, sizeof *p->hosts);
-    if (!p->flights || !p->docs || !p->targets || !p->stats_out || !p->weight_bytes || !p->hosts)
+    p->fixed_bytes = calloc((size_t)p->world, sizeof(double));
+    p->memory_limit = calloc((size_t)p->world, sizeof(double));
+    p->plan_rank_ids = calloc((size_t)p->plan_ranks, sizeof(int));
+    p->node_ranks = calloc((size_t)p->world, sizeof(int));
+    p->open_lens = calloc((size_t)p->slots, sizeof(long));
+    if (!p->flights || !p->docs || !p->targets || !p->stats_out || !p->weight_bytes || !p->hosts ||
+        !p->fixed_bytes || !p->memory_limit || !p->plan_rank_ids || !p->node_ranks || !p->open_lens ||
+        memory_guard_init(&p->guard, p->cfg, p->plan_ranks) != 0)
         return -1;
+    for (int r = 1; r < p->world; r++) p->node_ranks[r - 1] = r;
+    for (int k = 0, i = 0; k < p->plan.nstages; k++)
+        for (int g = 0; g < p->plan.stages[k].nranks; g++)
+            p->plan_rank_ids[i++] = p->plan.stages[k].ranks[g];
     for (int i = 0; i < p->slots; i++)
         if (!(p->docs[i].stats = calloc((size_t)p->plan_ranks, sizeof(RankStats)))) return -1;
     return 0;
+}
+
+/* Each plan rank's layers, place in its group, and what its Ready said. */
+static void fill_guard(PipelineEngine *p) {
+    for (int i = 0; i < p->plan_ranks; i++) {
+        int r = p->plan_rank_ids[i], g = 0, k = stage_of(p, r, &g);
+        const PlanStage *st = &p->plan.stages[k];
+        p->guard.ranks[i] = (GuardRank){r, st->layer_begin,   st->layer_end,     st->nranks,
+                                        g, p->fixed_bytes[r], p->memory_limit[r]};
+    }
 }
 
 Engine *pipeline_engine_open(const SwanConfig *cfg, const EngineOptions *o, int world) {
@@ -431,5 +578,6 @@ Engine *pipeline_engine_open(const SwanConfig *cfg, const EngineOptions *o, int 
     wire_on_peer_error(on_peer_error, p);
     send_setup(p);
     wait_ready(p);
+    fill_guard(p);
     return &p->base;
 }

@@ -15,11 +15,12 @@
 #include "planner.h"
 #include "sampler.h"
 #include "tokenizer.h"
+#include "watchdog.h"
 
 typedef struct {
     const char *model_dir, *prompt_path, *tokenizer, *stages;
     long max_new, chunk, threads, nope_group, context, seed;
-    double temperature, top_p;
+    double temperature, top_p, rank_timeout, max_rank_memory;
     int wire_bf16;
     ComputeMode compute;
 } GenerateOptions;
@@ -32,12 +33,14 @@ static const char generate_usage[] =
     "  --seed S           random stream (default 1): same seed, same text, any rank count\n"
     "  --tokenizer bytes|PATH   default MODEL_DIR/tokenizer.json\n"
     "  --chunk C --threads T --stages ... --nope-group G --context N --wire-dtype D\n"
-    "  --compute exact|bf16  as for score\n";
+    "  --compute exact|bf16  as for score\n"
+    "  --rank-timeout S --max-rank-memory SIZE\n"
+    "                     as for score (the prompt and -n tokens must fit)\n";
 
 static int parse_generate_options(int argc, char **argv, GenerateOptions *o) {
     *o = (GenerateOptions){0};
     o->max_new = 256, o->chunk = 512, o->context = 32768, o->seed = 1;
-    o->temperature = 0.8, o->top_p = 0.95;
+    o->temperature = 0.8, o->top_p = 0.95, o->rank_timeout = WATCHDOG_DEFAULT_TIMEOUT;
     for (int i = 1; i < argc; i += 2) { /* every option takes one value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int rc = 0;
@@ -72,6 +75,10 @@ static int parse_generate_options(int argc, char **argv, GenerateOptions *o) {
             rc = cli_parse_wire_dtype(a, v, &o->wire_bf16);
         else if (!strcmp(a, "--compute"))
             rc = cli_parse_compute(a, v, &o->compute);
+        else if (!strcmp(a, "--rank-timeout"))
+            rc = cli_parse_double(a, v, 0.1, 1e9, &o->rank_timeout);
+        else if (!strcmp(a, "--max-rank-memory"))
+            rc = cli_parse_size(a, v, &o->max_rank_memory);
         else {
             cli_error("generate: unknown option '%s'", a);
             return -1;
@@ -117,9 +124,14 @@ static int load_prompt(const GenerateOptions *o, Tokenizer **tok, int **ids, lon
 }
 
 /* The next token's logits after running tokens at pos .. pos + n - 1. */
-static int advance(Engine *e, const int *tokens, long pos, long n, float *logits) {
-    EngineRun run = {
-        .doc = 0, .label = "generate", .tokens = tokens, .pos0 = pos, .n = n, .logits = logits};
+static int advance(Engine *e, const int *tokens, long pos, long n, long end, float *logits) {
+    EngineRun run = {.doc = 0,
+                     .label = "generate",
+                     .tokens = tokens,
+                     .pos0 = pos,
+                     .n = n,
+                     .logits = logits,
+                     .expect_len = end};
     return engine_run(e, &run);
 }
 
@@ -134,7 +146,7 @@ static int generate(const GenerateOptions *o, Engine *e, const SwanConfig *cfg, 
         return -1;
     }
     double t0 = cli_now(), t1 = t0;
-    int rc = advance(e, prompt, 0, n, logits);
+    int rc = advance(e, prompt, 0, n, n + o->max_new, logits);
     long made = 0;
     if (rc == 0) t1 = cli_now();
     for (long pos = n; rc == 0 && made < o->max_new; pos++) {
@@ -145,7 +157,7 @@ static int generate(const GenerateOptions *o, Engine *e, const SwanConfig *cfg, 
         if (tokenizer_token_bytes(tok, next, &bytes, &len) == 0) fwrite(bytes, 1, len, stdout);
         fflush(stdout);
         made++;
-        if (made < o->max_new) rc = advance(e, &next, pos, 1, logits);
+        if (made < o->max_new) rc = advance(e, &next, pos, 1, n + o->max_new, logits);
     }
     double t2 = cli_now();
     fprintf(stderr,
@@ -185,7 +197,9 @@ int cmd_generate(int argc, char **argv, int world) {
                         .compute = o.compute,
                         .stages = o.stages,
                         .nope_group = (int)o.nope_group,
-                        .context = o.context};
+                        .context = o.context,
+                        .rank_timeout = o.rank_timeout,
+                        .max_rank_memory = o.max_rank_memory};
     if (!(e = engine_open(&cfg, &eo, world))) goto done;
     rc = generate(&o, e, &cfg, tok, prompt, n);
     engine_end_document(e, 0);

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "node.h"
+#include "watch.h"
 
 static const char usage[] =
     "usage: swan COMMAND [options]     (under mpirun: rank 0 coordinates, the others compute)\n"
@@ -55,6 +56,7 @@ int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &world);
+    watch_init();
     int rc;
     if (rank > 0) {
         rc = node_main(rank);

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "config.h"
 #include "plan_project.h"
+#include "host_memory.h"
 #include "planner.h"
 
 static const char plan_usage[] =
@@ -27,16 +28,20 @@ static const char plan_usage[] =
     "  --hosts H           hosts the ranks are spread over, rank r on host r mod H\n"
     "                      (default: one host per rank)\n"
     "  --cores C           cores all ranks share (default: a core for each rank)\n"
-    "  --chunk C, --in-flight B, --wire-dtype f32|bf16   as 'swan score' (256, 4, f32)\n"
-    "  --json              the projection as one JSON object\n";
+    "  --chunk C, --in-flight B, --wire-dtype f32|bf16   as 'swan score' (512, 4, f32);\n"
+    "                      the chunk also sizes the scratch in the memory estimate\n"
+    "  --json              the projection as one JSON object\n"
+    "  --max-rank-memory SIZE  bytes (or K/M/G) a rank may use, for the longest\n"
+    "                      documents (default: 90%% of this host's memory over --ranks)\n";
 
 typedef struct {
     const char *model_dir;
-    long ranks, context, nope_group;
+    long ranks, context, nope_group, chunk;
+    double rank_memory;
     const char *stages;
     int project, json;
     const char *calibration;
-    long hosts, cores, chunk, in_flight;
+    long hosts, cores, in_flight;
     double link_rate; /* bits/s, 0: none given */
     int wire_bf16;
 } PlanOptions;
@@ -112,6 +117,8 @@ static int parse_plan_option(int argc, char **argv, int *i, PlanOptions *o) {
         return cli_parse_long(a, val, 1, 1L << 40, &o->context);
     else if (!strcmp(a, "--nope-group"))
         return cli_parse_long(a, val, 1, WIRE_MAX_GROUP, &o->nope_group);
+    else if (!strcmp(a, "--max-rank-memory"))
+        return cli_parse_size(a, val, &o->rank_memory);
     else {
         cli_error("plan: unknown option '%s' (try 'swan plan --help')", a);
         return -1;
@@ -122,7 +129,7 @@ static int parse_plan_option(int argc, char **argv, int *i, PlanOptions *o) {
 static int parse_plan_options(int argc, char **argv, PlanOptions *o) {
     memset(o, 0, sizeof *o);
     o->calibration = CALIBRATION_DEFAULT_FILE;
-    o->chunk = 256;
+    o->chunk = 512;
     o->in_flight = 4;
     for (int i = 1; i < argc; i++)
         if (parse_plan_option(argc, argv, &i, o)) return -1;
@@ -172,7 +179,8 @@ int cmd_plan(int argc, char **argv) {
     if (cli_load_config(o.model_dir, &cfg) != 0) return 1;
     /* Plan is large (a fixed table of stages): keep it off the stack. */
     Plan *plan = malloc(sizeof *plan);
-    PlanRequest req = {(int)o.ranks, o.context, o.stages, (int)o.nope_group};
+    double share = o.rank_memory > 0 ? o.rank_memory : host_rank_share((int)o.ranks);
+    PlanRequest req = {(int)o.ranks, o.context, o.stages, (int)o.nope_group, (int)o.chunk, share};
     if (!plan)
         rc = swan_error_set(&err, "plan: out of memory");
     else

@@ -49,6 +49,26 @@ static double window_mean_keys(long n, long w) {
     return ((double)w * (w + 1) / 2.0 + (double)(n - w) * w) / n;
 }
 
+/* Keys seen by positions a .. a + n - 1: min(p + 1, w) each (w 0: all). */
+static double keys_seen(long a, long n, long w) {
+    double all = (double)n * a + (double)n * (n + 1) / 2.0;
+    if (w <= 0 || a + n <= w) return all;
+    if (a >= w) return (double)n * w;
+    long m = w - a; /* positions still below the window */
+    return (double)m * a + (double)m * (m + 1) / 2.0 + (double)(n - m) * w;
+}
+
+double plan_chunk_flops(const SwanConfig *cfg, const Plan *plan, int k, long pos0, long n) {
+    const PlanStage *st = &plan->stages[k];
+    double attn = 4.0 * cfg->num_heads * cfg->head_dim, flops = 0;
+    for (int l = st->layer_begin; l < st->layer_end; l++) {
+        long w = cfg->layer_kind[l] == LAYER_GLOBAL ? 0 : cfg->sliding_window;
+        flops += layer_weight_flops(cfg) * n + attn * keys_seen(pos0, n, w);
+    }
+    if (k == plan->nstages - 1) flops += 2.0 * cfg->vocab_size * cfg->hidden_size * n;
+    return flops;
+}
+
 static int cost_model_init(CostModel *cm, const SwanConfig *cfg, long context, SwanError *err) {
     int L = cfg->num_layers;
     memset(cm, 0, sizeof *cm);
@@ -266,6 +286,25 @@ static void stage_estimates(const SwanConfig *cfg, const CostModel *cm, long con
         st->weight_bytes += 4 * (cfg->hidden_size + (cfg->tie_word_embeddings && index == 0 ? 0 : vd));
 }
 
+double plan_fixed_bytes(const SwanConfig *cfg, const Plan *plan, int k, int group_index, int chunk) {
+    const PlanStage *st = &plan->stages[k];
+    if (group_index > 0) return need_member_scratch_bytes(cfg, chunk);
+    return st->weight_bytes +
+           need_leader_scratch_bytes(cfg, chunk, k == plan->nstages - 1, st->nranks, 1);
+}
+
+/* The longest document every rank of stage k can take within rank_memory. */
+static long stage_longest_doc(const SwanConfig *cfg, const Plan *plan, int k, int chunk) {
+    const PlanStage *st = &plan->stages[k];
+    long longest = NEED_ANY_LENGTH;
+    for (int g = 0; g < st->nranks; g++) {
+        double budget = plan->rank_memory - plan_fixed_bytes(cfg, plan, k, g, chunk);
+        long n = need_longest_doc(cfg, st->layer_begin, st->layer_end, st->nranks, g, budget);
+        if (n < longest) longest = n;
+    }
+    return longest;
+}
+
 static void fill_plan(const SwanConfig *cfg, const CostModel *cm, const DpCell *dp, long context,
                       Plan *plan) {
     int n = 0;
@@ -323,7 +362,13 @@ int plan_make(const SwanConfig *cfg, const PlanRequest *req, Plan *plan, SwanErr
         memset(plan, 0, sizeof *plan);
         rc = search(&cm, dp, err);
     }
-    if (!rc) fill_plan(cfg, &cm, dp, req->context, plan);
+    if (!rc) {
+        fill_plan(cfg, &cm, dp, req->context, plan);
+        plan->rank_memory = req->rank_memory;
+        for (int k = 0; k < plan->nstages && req->rank_memory > 0; k++)
+            plan->stages[k].longest_doc = stage_longest_doc(cfg, plan, k,
+                                                            req->chunk > 0 ? req->chunk : 512);
+    }
     cost_model_free(&cm);
     free(fixed_end);
     free(dp);
@@ -376,8 +421,18 @@ static void stage_span(char *buf, size_t n, int a, int b) {
         snprintf(buf, n, "%d-%d", a, b);
 }
 
-static void print_row(const SwanConfig *cfg, const PlanStage *st, int k, int kinds_w, FILE *out) {
-    char ranks[32], layers[32], fl[32], wb[32], wc[32], gc[32];
+static void fmt_longest(char *buf, size_t n, long tokens) {
+    if (tokens == NEED_ANY_LENGTH)
+        snprintf(buf, n, "any");
+    else if (tokens < 0)
+        snprintf(buf, n, "none");
+    else
+        snprintf(buf, n, "%ld", tokens);
+}
+
+static void print_row(const SwanConfig *cfg, const Plan *plan, int k, int kinds_w, FILE *out) {
+    const PlanStage *st = &plan->stages[k];
+    char ranks[32], layers[32], fl[32], wb[32], wc[32], gc[32], longest[32] = "";
     char *kinds = malloc((size_t)(st->layer_end - st->layer_begin) + 1);
     if (!kinds) return;
     stage_kinds(cfg, st, kinds);
@@ -387,8 +442,10 @@ static void print_row(const SwanConfig *cfg, const PlanStage *st, int k, int kin
     fmt_num(wb, sizeof wb, st->weight_bytes / 1048576.0);
     fmt_num(wc, sizeof wc, st->window_cache_bytes / 1048576.0);
     fmt_num(gc, sizeof gc, st->global_cache_bytes / 1048576.0);
-    fprintf(out, "%5d  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s\n", k, ranks, layers, kinds_w, kinds,
-            fl, wb, wc, gc);
+    fprintf(out, "%5d  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s", k, ranks, layers, kinds_w, kinds, fl,
+            wb, wc, gc);
+    if (plan->rank_memory > 0) fmt_longest(longest, sizeof longest, st->longest_doc);
+    fprintf(out, plan->rank_memory > 0 ? "  %11s\n" : "%s\n", longest);
     free(kinds);
 }
 
@@ -400,11 +457,15 @@ void plan_print(const SwanConfig *cfg, const Plan *plan, FILE *out) {
         if (st->layer_end - st->layer_begin > kinds_w) kinds_w = st->layer_end - st->layer_begin;
         if (st->flops_per_token > plan->stages[worst].flops_per_token) worst = k;
     }
-    fprintf(out, "%5s  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s\n", "stage", "ranks", "layers", kinds_w,
-            "kinds", "GFLOP/tok", "weights MB", "window MB/doc", "global MB/doc/rank");
-    for (int k = 0; k < plan->nstages; k++) print_row(cfg, &plan->stages[k], k, kinds_w, out);
+    fprintf(out, "%5s  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s%s\n", "stage", "ranks", "layers",
+            kinds_w, "kinds", "GFLOP/tok", "weights MB", "window MB/doc", "global MB/doc/rank",
+            plan->rank_memory > 0 ? "  longest doc" : "");
+    for (int k = 0; k < plan->nstages; k++) print_row(cfg, plan, k, kinds_w, out);
     char fl[32];
     fmt_num(fl, sizeof fl, plan->stages[worst].flops_per_token / 1e9);
     fprintf(out, "bottleneck: stage %d (%s GFLOP/token); idle ranks: %d\n", worst, fl,
             plan->idle_ranks);
+    if (plan->rank_memory > 0)
+        fprintf(out, "longest doc: tokens a rank of the stage can hold within %.1f MiB per rank\n",
+                plan->rank_memory / 1048576.0);
 }

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "memory_need.h"
 #include "wire.h" /* WIRE_MAX_GROUP: the largest group the nodes accept */
 
 #define PLAN_MAX_STAGES 256
@@ -26,13 +27,16 @@ typedef struct {
     double weight_bytes;       /* f32 bytes the leader holds */
     double window_cache_bytes; /* per document, on the leader */
     double global_cache_bytes; /* per document, per group rank */
+    long longest_doc;          /* tokens the stage's fullest rank can hold; NEED_ANY_LENGTH:
+                                  any; -1: none; 0 when no memory limit was given */
 } PlanStage;
 
 typedef struct {
     int nstages;
     PlanStage stages[PLAN_MAX_STAGES];
-    int idle_ranks; /* node ranks the plan leaves unused */
-    long context;   /* expected document length planned for */
+    int idle_ranks;     /* node ranks the plan leaves unused */
+    long context;       /* expected document length planned for */
+    double rank_memory; /* bytes each rank may use (0: not known) */
 } Plan;
 
 typedef struct {
@@ -40,14 +44,27 @@ typedef struct {
     long context;            /* expected context length in tokens */
     const char *stages_spec; /* "0-3,4-7" or NULL: planner decides */
     int nope_group;          /* G for stages holding global layers; 0: planner decides */
+    int chunk;               /* tokens per chunk, for the scratch estimate (0: 512) */
+    double rank_memory;      /* bytes each rank may use, for the longest documents (0: skip) */
 } PlanRequest;
 
 /* Makes a plan; errors (bad --stages syntax, ranges that do not tile the
  * layers, too few ranks for the request) are one line in err. */
 int plan_make(const SwanConfig *cfg, const PlanRequest *req, Plan *plan, SwanError *err);
 
+/* FLOPs stage st (index k of the plan) spends on a chunk of n tokens at
+ * positions pos0 .. pos0 + n - 1: weight products, attention over the keys
+ * each position sees (a group's share undivided), the LM head on the last
+ * stage. */
+double plan_chunk_flops(const SwanConfig *cfg, const Plan *plan, int k, long pos0, long n);
+
+/* Bytes a rank of stage st holds whatever the documents (weights as the
+ * planner estimates them, chunk scratch); group_index 0 leads. */
+double plan_fixed_bytes(const SwanConfig *cfg, const Plan *plan, int k, int group_index, int chunk);
+
 /* Writes a human-readable table of the plan (stages, ranks, layers with
- * their kinds as S/N letters, GFLOP per token, weight and cache MB). */
+ * their kinds as S/N letters, GFLOP per token, weight and cache MB, and the
+ * longest document a rank of the stage can take when rank_memory is known). */
 void plan_print(const SwanConfig *cfg, const Plan *plan, FILE *out);
 
 #endif

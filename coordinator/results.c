@@ -43,7 +43,7 @@ static cJSON *rank_stats(const RankStats *stats, int nstats) {
 }
 
 char *result_line(const char *id, long ntokens, const double *nll, double seconds,
-                  const RankStats *stats, int nstats) {
+                  const RankStats *stats, int nstats, const char *model) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     double sum = 0.0;
@@ -59,6 +59,7 @@ char *result_line(const char *id, long ntokens, const double *nll, double second
     cJSON_AddNumberToObject(o, "seconds", seconds);
     cJSON_AddNumberToObject(o, "tokens_per_s", seconds > 0 ? ntokens / seconds : 0.0);
     cJSON_AddItemToObject(o, "ranks", rank_stats(stats, nstats));
+    cJSON_AddStringToObject(o, "model", model);
     char *line = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return line;

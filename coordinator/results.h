@@ -6,9 +6,10 @@
 #include "sink.h"
 
 /* nll[i] is the NLL of token i + 1 (ntokens - 1 values). Bins group the
- * predicted token's position t into [2^k, 2^(k+1)). Returns a malloc'd line
- * without newline, or NULL when out of memory. */
+ * predicted token's position t into [2^k, 2^(k+1)). model: the fingerprint
+ * of what scored it (model_id.h). Returns a malloc'd line without newline,
+ * or NULL when out of memory. */
 char *result_line(const char *id, long ntokens, const double *nll, double seconds,
-                  const RankStats *stats, int nstats);
+                  const RankStats *stats, int nstats, const char *model);
 
 #endif

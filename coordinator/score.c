@@ -8,9 +8,11 @@
 #include "commands.h"
 #include "documents.h"
 #include "engine.h"
+#include "model_id.h"
 #include "planner.h"
 #include "sink.h"
 #include "tokenizer.h"
+#include "watchdog.h"
 
 typedef struct {
     const char *model_dir;
@@ -22,6 +24,7 @@ typedef struct {
     int resume;
     int wire_bf16;
     ComputeMode compute;
+    double rank_timeout, max_rank_memory;
     ProgressMode progress;
     char **inputs;
     int ninputs;
@@ -43,6 +46,9 @@ static const char score_usage[] =
     "                      every 10 s); --no-progress: none (default: on a terminal)\n"
     "  --dump-nll PATH     per-token NLL as little-endian float32, n-1 values per\n"
     "                      document, documents in input order\n"
+    "  --max-rank-memory SIZE  bytes (or K/M/G) a rank may use: a document whose caches\n"
+    "                      would pass it is refused (default: 90%% of the cgroup limit\n"
+    "                      or physical memory, shared by the ranks on the host)\n"
     "inputs: text files; directories (their files, recursively, sorted; hidden ones\n"
     "  skipped); NAME.jsonl, one {\"id\": ..., \"text\": ...} per line; NAME.u32, token ids\n"
     "  as little-endian uint32. Text with a NUL byte is refused unless --tokenizer bytes.\n"
@@ -52,7 +58,10 @@ static const char score_usage[] =
     "  --nope-group G      ranks sharing each stage's global-layer caches (default 1)\n"
     "  --context N         document length the planner balances for (default 32768)\n"
     "  --wire-dtype bf16   activations between stages as bf16: half the bytes, NLL no\n"
-    "                      longer exact (default f32)\n";
+    "                      longer exact (default f32)\n"
+    "  --rank-timeout S    the least seconds a rank may stay silent before the job ends\n"
+    "                      naming it; more when its work is estimated to take longer\n"
+    "                      (default 120)\n";
 
 /* Options that take a whole number, with their bounds. */
 static int parse_number_option(const char *a, const char *val, ScoreOptions *o, int *matched) {
@@ -79,6 +88,7 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
     o->chunk = 512;
     o->in_flight = 4;
     o->context = 32768;
+    o->rank_timeout = WATCHDOG_DEFAULT_TIMEOUT;
     o->inputs = calloc((size_t)argc, sizeof *o->inputs);
     if (!o->inputs) return -1;
     struct {
@@ -107,6 +117,13 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
             if ((a[2] == 'w' ? cli_parse_wire_dtype(a, val, &o->wire_bf16)
                              : cli_parse_compute(a, val, &o->compute)) != 0)
                 return -1;
+            i++;
+            continue;
+        }
+        if (!strcmp(a, "--rank-timeout") || !strcmp(a, "--max-rank-memory")) {
+            int rc = a[2] == 'r' ? cli_parse_double(a, val, 0.1, 1e9, &o->rank_timeout)
+                                 : cli_parse_size(a, val, &o->max_rank_memory);
+            if (rc != 0) return -1;
             i++;
             continue;
         }
@@ -197,7 +214,8 @@ static int start_document(Batch *b, ScoreSlot *s) {
                          .label = s->doc.id,
                          .tokens = s->doc.tokens,
                          .n = s->doc.ntokens,
-                         .nll = s->nll};
+                         .nll = s->nll,
+                         .expect_len = s->doc.ntokens};
     s->t0 = cli_now();
     s->used = 1;
     s->failed = 0;
@@ -235,7 +253,7 @@ static void take_event(Batch *b, const EngineEvent *ev) {
         engine_end_document(b->engine, s->run.doc);
         return;
     }
-    if (s->failed) {
+    if (s->failed || b->sink_failed) { /* after a failed write: one line said so */
         give_up(b, s->doc.seq);
     } else if (sink_document(b->sink, s->doc.seq, s->doc.id, s->doc.ntokens, s->nll, cli_now() - s->t0,
                              ev->stats, ev->nstats) != 0) {
@@ -289,9 +307,11 @@ int cmd_score(int argc, char **argv, int world) {
         return 1;
     }
     int bytes = cli_tokenizer_is_bytes(o.tokenizer);
+    char model[MODEL_ID_LEN + 1];
     if (cli_check_bytes_fit(o.tokenizer, o.model_dir, &cfg) == 0 &&
         cli_load_tokenizer(o.tokenizer, o.model_dir, &tok) == 0 &&
-        sink_open(&sink, o.out_path, o.dump_path, o.resume) == 0) {
+        model_id(o.model_dir, o.tokenizer, model) == 0 &&
+        sink_open(&sink, o.out_path, o.dump_path, o.resume, model) == 0) {
         DocReaderOptions ro = {tok, bytes, cfg.vocab_size, o.resume ? skip_finished : NULL, &sink};
         doc_reader_init(&reader, o.inputs, o.ninputs, &ro);
         Progress progress;
@@ -305,7 +325,9 @@ int cmd_score(int argc, char **argv, int world) {
                             .stages = o.stages,
                             .nope_group = (int)o.nope_group,
                             .context = o.context,
-                            .progress = &progress};
+                            .progress = &progress,
+                            .rank_timeout = o.rank_timeout,
+                            .max_rank_memory = o.max_rank_memory};
         Engine *engine = engine_open(&cfg, &eo, world);
         if (engine) failed = score_batch(engine, (int)o.in_flight, &reader, &sink, &progress);
         engine_close(engine);

@@ -64,14 +64,36 @@ static int blank(const char *p, size_t len) {
     return 1;
 }
 
-/* Adds a complete line's id: 0, 1 when the line is not a result, -1 when out of memory. */
+/* Adds a complete line's id: 0; 1 when the line is not a result, 2 when it
+ * is another model's; -1 when out of memory. */
 static int add_line(ResultSink *s, const char *line, size_t len) {
     if (blank(line, len)) return 0;
     cJSON *o = cJSON_ParseWithLength(line, len);
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
-    int rc = id ? add_done(s, id) : 1;
+    const char *model = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "model"));
+    int rc = !id ? 1 : !model || strcmp(model, s->model) ? 2 : add_done(s, id);
     cJSON_Delete(o);
     return rc;
+}
+
+/* What a crash can leave as the last line: the start of a result line, or
+ * bytes the file grew by whose data never landed (NULs). */
+static int torn_trace(const char *line, size_t len) {
+    static const char start[] = "{\"id\":";
+    size_t n = len < sizeof start - 1 ? len : sizeof start - 1;
+    if (!strncmp(line, start, n)) return 1;
+    for (size_t i = 0; i < len; i++)
+        if (line[i] != '\0' && line[i] != '\n') return 0;
+    return 1;
+}
+
+static void refuse_line(const char *path, long no, int why) {
+    if (why == 2)
+        cli_error("%s:%ld: a result of another model or tokenizer (or of an older swan); cannot resume "
+                  "from this file",
+                  path, no);
+    else
+        cli_error("%s:%ld: not a result line (no \"id\"); cannot resume from this file", path, no);
 }
 
 /* Collects the ids of the file's result lines; *keep: the bytes up to the
@@ -82,23 +104,21 @@ static int read_done(ResultSink *s, FILE *f, const char *path, long long *keep, 
     size_t cap = 0;
     ssize_t len;
     long long off = 0;
-    long no = 0, bad_line = 0;
+    long no = 0, torn = 0; /* torn: a crash's trace, allowed only as the last line */
     int rc = 0;
     *keep = 0;
     while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
         no++;
         off += len;
-        if (bad_line) {
-            cli_error("%s:%ld: not a result line (no \"id\"); cannot resume from this file", path,
-                      bad_line);
-            rc = -1;
-        } else if (line[len - 1] == '\n') {
-            int added = add_line(s, line, (size_t)len);
-            if (added < 0) cli_error("%s: out of memory reading the finished documents", path);
-            if (added < 0) rc = -1;
-            if (added > 0) bad_line = no;
-            if (added == 0) *keep = off;
+        int added = torn ? 1 : add_line(s, line, (size_t)len);
+        if (added < 0) cli_error("%s: out of memory reading the finished documents", path);
+        if (added == 0) *keep = off;
+        if (added == 1 && !torn && torn_trace(line, (size_t)len)) {
+            torn = no;
+            continue;
         }
+        if (added > 0) refuse_line(path, torn ? torn : no, torn ? 1 : added);
+        if (added != 0) rc = -1;
     }
     if (rc == 0 && ferror(f)) {
         cli_error("%s: read error: %s", path, strerror(errno));
@@ -146,8 +166,10 @@ static int prepare_resume(ResultSink *s, const char *path) {
 
 /* ---- the sink ---- */
 
-int sink_open(ResultSink *s, const char *out_path, const char *dump_path, int resume) {
+int sink_open(ResultSink *s, const char *out_path, const char *dump_path, int resume,
+              const char *model) {
     memset(s, 0, sizeof *s);
+    snprintf(s->model, sizeof s->model, "%s", model);
     s->out = stdout;
     s->out_name = out_path ? out_path : "stdout";
     s->dump_name = dump_path;
@@ -159,6 +181,9 @@ int sink_open(ResultSink *s, const char *out_path, const char *dump_path, int re
         cli_error("%s: %s", out_path, strerror(errno));
         return -1;
     }
+    /* Unbuffered: a line is one write, and a failed one leaves nothing in a
+     * buffer for fclose to write later. */
+    if (out_path) setvbuf(s->out, NULL, _IONBF, 0);
     if (dump_path && !(s->dump = fopen(dump_path, "wb"))) {
         cli_error("%s: %s", dump_path, strerror(errno));
         return -1;
@@ -185,10 +210,17 @@ static int write_line(ResultSink *s, char **line) {
     if (!grown) return -1;
     *line = grown;
     memcpy(grown + n, "\n", 2);
-    if (fwrite(grown, 1, n + 1, s->out) != n + 1 || fflush(s->out) != 0) return -1;
     struct stat sb;
-    if (fstat(fileno(s->out), &sb) == 0 && S_ISREG(sb.st_mode) && fsync(fileno(s->out)) != 0) return -1;
-    return 0;
+    int regular = fstat(fileno(s->out), &sb) == 0 && S_ISREG(sb.st_mode);
+    if (fwrite(grown, 1, n + 1, s->out) == n + 1 && fflush(s->out) == 0 &&
+        (!regular || fsync(fileno(s->out)) == 0))
+        return 0;
+    int saved = errno;
+    /* Whole lines only: take back what part of this one landed. */
+    if (regular && ftruncate(fileno(s->out), sb.st_size) == 0) fsync(fileno(s->out));
+    clearerr(s->out);
+    errno = saved;
+    return -1;
 }
 
 static int dump_values(ResultSink *s, const double *nll, long count) {
@@ -241,11 +273,13 @@ static int queue_dump(ResultSink *s, long seq, const double *nll, long count) {
 
 int sink_document(ResultSink *s, long seq, const char *id, long ntokens, const double *nll,
                   double seconds, const RankStats *stats, int nstats) {
-    char *line = result_line(id, ntokens, nll, seconds, stats, nstats);
+    if (s->failed) return -1;
+    char *line = result_line(id, ntokens, nll, seconds, stats, nstats, s->model);
     int rc = line ? write_line(s, &line) : -1;
     free(line);
     if (rc != 0) {
         cli_error("%s: cannot write the result of %s: %s", s->out_name, id, strerror(errno));
+        s->failed = 1;
         return -1;
     }
     if (queue_dump(s, seq, nll, ntokens - 1) != 0) {

@@ -44,18 +44,25 @@ typedef struct {
     DoneId *done; /* resume: ids already in the output (hash set) */
     size_t done_cap, done_used;
     long done_lines;
+    char model[32]; /* the fingerprint every line carries and resume checks */
+    int failed;     /* a write failed: reported once, nothing more is written */
 } ResultSink;
 
 /* out_path NULL: stdout. dump_path NULL: no dump. resume (needs out_path):
- * reads the ids already in out_path, cutting off a partial last line. */
-int sink_open(ResultSink *s, const char *out_path, const char *dump_path, int resume);
+ * reads the ids already in out_path, cutting off a partial last line, and
+ * refuses a file with lines that are not this model's results. */
+int sink_open(ResultSink *s, const char *out_path, const char *dump_path, int resume,
+              const char *model);
 void sink_close(ResultSink *s);
 
 /* Resume: 1 when a line for id is already in the output (each line stands
  * for one document: an id on two lines skips two documents of that id). */
 int sink_take_done(ResultSink *s, const char *id);
 
-/* Records a finished document (nll: ntokens - 1 values, still the caller's). */
+/* Records a finished document (nll: ntokens - 1 values, still the caller's).
+ * A line that cannot be written whole is taken back off the file (a full
+ * disk leaves only whole lines), reported once, and the sink writes nothing
+ * more: -1 then and for every later document. */
 int sink_document(ResultSink *s, long seq, const char *id, long ntokens, const double *nll,
                   double seconds, const RankStats *stats, int nstats);
 /* Records that input seq produced no result, so the dump does not wait for it. */

@@ -2,14 +2,19 @@
 #include "node.h"
 
 #include <mpi.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "host_name.h"
+#include "host_memory.h"
 #include "kernels.h"
 #include "leader.h"
 #include "matrix.h"
 #include "member.h"
+#include "memory_need.h"
+#include "parallel.h"
 #include "role.h"
+#include "watch.h"
 
 typedef struct {
     NodeRole role;
@@ -42,6 +47,8 @@ static void take_role(NodeRole *r, const Swan__Setup *s) {
         wire_fatal("setup: unknown activation dtype");
     r->activations_bf16 = s->activation_dtype == SWAN__DTYPE__DTYPE_BF16;
     r->max_chunk = s->max_chunk;
+    r->max_rank_memory = s->max_rank_memory > 0 ? (double)s->max_rank_memory : 0;
+    r->rank_timeout = s->rank_timeout > 0 ? s->rank_timeout : 120;
     if (r->stage >= 0 &&
         (r->max_chunk < 1 || r->max_chunk > WIRE_MAX_CHUNK || r->layer_begin >= r->layer_end))
         wire_fatal("setup: empty layer range or chunk size out of range");
@@ -66,6 +73,16 @@ static void load_role(Node *n, const Swan__Setup *s) {
     n->role.max_frame = wire_frame_limit(cfg, n->role.max_chunk);
 }
 
+/* Weights and chunk scratch: what this rank holds whatever the documents. */
+static double fixed_bytes(const Node *n) {
+    const NodeRole *r = &n->role;
+    if (n->is_member) return need_member_scratch_bytes(&n->member.cfg, r->max_chunk);
+    if (!n->is_leader) return 0;
+    return (double)leader_weight_bytes(&n->leader) +
+           need_leader_scratch_bytes(&n->leader.model.cfg, r->max_chunk, r->stage == r->nstages - 1,
+                                     r->group_size, parallel_workers());
+}
+
 static void send_ready(Node *n) {
     Swan__Ready r = SWAN__READY__INIT;
     r.rank = n->role.rank;
@@ -73,6 +90,10 @@ static void send_ready(Node *n) {
     char host[SWAN_HOST_MAX];
     host_name(host, sizeof host);
     r.host = host;
+    r.fixed_bytes = (int64_t)fixed_bytes(n);
+    r.memory_limit = (int64_t)(n->role.max_rank_memory > 0
+                                   ? n->role.max_rank_memory
+                                   : host_rank_share(watch_ranks_on_host(n->role.rank)));
     Swan__Envelope env;
     wire_wrap(&env, SWAN__ENVELOPE__BODY_READY, &r);
     SwanError err;
@@ -114,10 +135,30 @@ static void rescale(Node *n, const Swan__Rescale *r) {
     send_ready(n);
 }
 
+/* Stage 0's leader waits on rank 0 itself between messages: rank 0 is
+ * watched by the ranks that wait on it (proto/watch.h). */
+static void next_message(Node *n, int *src, int *tag) {
+    WireWait saved;
+    int feeds = n->is_leader && n->role.stage == 0;
+    wire_wait_begin(&saved, feeds ? 0 : -1, "reading documents and sending their chunks to rank %d",
+                    n->role.rank);
+    int backoff = 0;
+    while (!wire_poll(MPI_ANY_SOURCE, MPI_ANY_TAG, src, tag)) wire_idle(&backoff);
+    wire_wait_end(&saved);
+}
+
 static void serve(Node *n) {
+    /* Stage 0's leader, which rank 0 feeds, reports rank 0's silence; the
+     * others only after it would have, so one line says it. */
+    int feeds = n->is_leader && n->role.stage == 0;
+    watch_rank0_after(n->role.rank_timeout + (feeds ? 0 : 2 * WATCH_GRACE_SECONDS));
     for (;;) {
         int src, tag;
-        wire_wait(MPI_ANY_SOURCE, MPI_ANY_TAG, &src, &tag);
+        next_message(n, &src, &tag);
+        if (tag == TAG_WATCH) {
+            watch_answer_pings();
+            continue;
+        }
         Swan__Envelope *env = NULL;
         SwanError err;
         if (wire_recv(src, tag, n->role.max_frame, &env, &err) != 0) wire_fatal(err.msg);
@@ -127,8 +168,8 @@ static void serve(Node *n) {
         }
         if (env->body_case == SWAN__ENVELOPE__BODY_RESCALE && src == 0 && tag == TAG_PIPE)
             rescale(n, env->rescale);
-        else
-            dispatch(n, src, tag, env);
+        else if (tag != TAG_WATCH_UP)
+            dispatch(n, src, tag, env); /* else a late answer: rank 0 lives */
         swan__envelope__free_unpacked(env, NULL);
     }
 }

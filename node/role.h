@@ -20,6 +20,8 @@ typedef struct {
     int max_chunk;
     int activations_bf16; /* stage boundaries carry bf16 (Setup.activation_dtype) */
     size_t max_frame;
+    double max_rank_memory; /* Setup's --max-rank-memory; 0: this host's share */
+    double rank_timeout;    /* Setup's --rank-timeout */
 } NodeRole;
 
 #endif

@@ -59,6 +59,11 @@ static void recv_partial(ShardLeader *l, int member, int layer, int rows) {
     int src = l->role->group_ranks[member], KV = l->cfg->num_kv_heads, hd = l->cfg->head_dim;
     Swan__Envelope *env = NULL;
     SwanError err;
+    WireWait saved;
+    wire_wait_begin(&saved, src, "computing its share of layer %d's attention for positions %ld-%ld",
+                    layer, l->pos0, l->pos0 + rows / l->cfg->num_heads - 1);
+    wire_wait(src, TAG_SHARD, NULL, NULL);
+    wire_wait_end(&saved);
     if (wire_recv(src, TAG_SHARD, l->role->max_frame, &env, &err) != 0) wire_fatal(err.msg);
     Swan__ShardPartial *p = env->shard_partial;
     if (env->body_case != SWAN__ENVELOPE__BODY_SHARD_PARTIAL || p->doc != l->doc || p->layer != layer)
@@ -79,6 +84,7 @@ int shard_leader_attend(void *ctx, const GlobalAttention *ga, KvCache *cache, Sw
     ShardLeader *l = ctx;
     int H = l->cfg->num_heads, KV = l->cfg->num_kv_heads, hd = l->cfg->head_dim, grp = H / KV;
     int rows = ga->ntok * H, G = l->role->group_size;
+    l->pos0 = ga->pos0;
     for (int m = 1; m < G; m++) send_work(l, ga, m);
 
     int own = gather_owned_rows(l, ga, 0);

@@ -13,6 +13,7 @@ typedef struct {
     ShardScratch s;
     uint64_t doc;     /* the document being computed ... */
     long *bytes_sent; /* ... and its shard traffic counter */
+    long pos0;        /* the chunk's first position, for what a silent member owed */
 } ShardLeader;
 
 int shard_leader_init(ShardLeader *l, const NodeRole *role, const SwanConfig *cfg);

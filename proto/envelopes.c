@@ -33,6 +33,8 @@ void wire_wrap(Swan__Envelope *env, Swan__Envelope__BodyCase c, void *body) {
     case SWAN__ENVELOPE__BODY_SHUTDOWN: env->shutdown = body; break;
     case SWAN__ENVELOPE__BODY_DOC_STATS: env->doc_stats = body; break;
     case SWAN__ENVELOPE__BODY_RESCALE: env->rescale = body; break;
+    case SWAN__ENVELOPE__BODY_PING: env->ping = body; break;
+    case SWAN__ENVELOPE__BODY_PONG: env->pong = body; break;
     default: env->body_case = SWAN__ENVELOPE__BODY__NOT_SET; break;
     }
 }

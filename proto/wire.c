@@ -25,6 +25,8 @@ const char *wire_body_name(Swan__Envelope__BodyCase c) {
     case SWAN__ENVELOPE__BODY_SHUTDOWN: return "Shutdown";
     case SWAN__ENVELOPE__BODY_DOC_STATS: return "DocStats";
     case SWAN__ENVELOPE__BODY_RESCALE: return "Rescale";
+    case SWAN__ENVELOPE__BODY_PING: return "Ping";
+    case SWAN__ENVELOPE__BODY_PONG: return "Pong";
     default: return "nothing";
     }
 }
@@ -67,9 +69,46 @@ int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, int sender, Sw
 }
 
 static void check_peer_errors(void);
+static int world_rank(void);
+static void (*idle_hook)(void);
+
+void wire_on_idle(void (*fn)(void)) {
+    idle_hook = fn;
+}
+
+double wire_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static WireWait current_wait = {-1, 0, ""};
+
+void wire_wait_begin(WireWait *saved, int peer, const char *fmt, ...) {
+    *saved = current_wait;
+    current_wait.peer = peer;
+    current_wait.since = wire_now();
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(current_wait.owed, sizeof current_wait.owed, fmt, ap);
+    va_end(ap);
+}
+
+void wire_wait_end(const WireWait *saved) {
+    current_wait = *saved;
+}
+
+void wire_wait_touch(void) {
+    current_wait.since = wire_now();
+}
+
+const WireWait *wire_current_wait(void) {
+    return &current_wait;
+}
 
 void wire_idle(int *backoff_us) {
     check_peer_errors();
+    if (idle_hook) idle_hook();
     if (*backoff_us < 5) *backoff_us = 5;
     struct timespec ts = {0, (long)*backoff_us * 1000};
     nanosleep(&ts, NULL);
@@ -107,9 +146,14 @@ int wire_pending_done(WirePending *p) {
 
 int wire_send(Swan__Envelope *env, int dest, int tag, SwanError *err) {
     WirePending p;
+    const char *name = wire_body_name(env->body_case);
     if (wire_isend(env, dest, tag, &p, err) != 0) return -1;
+    WireWait saved;
+    wire_wait_begin(&saved, dest, "receiving a%s %s from rank %d", name[0] == 'A' ? "n" : "", name,
+                    world_rank());
     int backoff = 0;
     while (!wire_pending_done(&p)) wire_idle(&backoff);
+    wire_wait_end(&saved);
     return 0;
 }
 
@@ -228,15 +272,23 @@ static int world_rank(void) {
 }
 
 /* Rank 0 reports a rank's failure and ends the job. */
-static void end_job_for(int rank, const char *msg) __attribute__((noreturn));
-static void end_job_for(int rank, const char *msg) {
+static void end_job_for(int rank, const char *host, const char *msg) __attribute__((noreturn));
+static void end_job_for(int rank, const char *host, const char *msg) {
     if (peer_error_fn)
-        peer_error_fn(peer_error_ctx, rank, msg);
+        peer_error_fn(peer_error_ctx, rank, host, msg);
+    else if (host)
+        fprintf(stderr, "swan: error: rank %d (host %s): %s\n", rank, host, msg);
     else
         fprintf(stderr, "swan: error: rank %d: %s\n", rank, msg);
     fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, 1);
     exit(1);
+}
+
+void wire_end_job_silent(int rank, const char *host, double seconds, const char *owed) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "no answer for %.0f s while %s", seconds, owed);
+    end_job_for(rank, host, msg);
 }
 
 /* Rank 0 only: an Error waiting from any rank ends the job here. */
@@ -253,17 +305,11 @@ static void check_peer_errors(void) {
         env->body_case == SWAN__ENVELOPE__BODY_ERROR && env->error->message)
         snprintf(msg, sizeof msg, "%s", env->error->message);
     if (env) swan__envelope__free_unpacked(env, NULL);
-    end_job_for(st.MPI_SOURCE, msg);
+    end_job_for(st.MPI_SOURCE, NULL, msg);
 }
 
 /* Seconds a node waits for rank 0 to end the job after telling it why. */
 #define WIRE_ERROR_GRACE_SECONDS 5.0
-
-static double monotonic_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* A node tells rank 0 why, then gives it time to end the job (which ends
  * this process too); returns only when rank 0 did not. */
@@ -277,10 +323,10 @@ static void tell_rank0(int rank, const char *msg) {
     WirePending p;
     SwanError err;
     if (wire_isend(&env, 0, TAG_ERROR, &p, &err) != 0) return;
-    double t0 = monotonic_seconds();
+    double t0 = wire_now();
     struct timespec step = {0, 10 * 1000 * 1000};
     int sent = 0;
-    while (monotonic_seconds() - t0 < WIRE_ERROR_GRACE_SECONDS) {
+    while (wire_now() - t0 < WIRE_ERROR_GRACE_SECONDS) {
         if (!sent) sent = wire_pending_done(&p);
         nanosleep(&step, NULL);
     }
@@ -288,7 +334,7 @@ static void tell_rank0(int rank, const char *msg) {
 
 void wire_fatal(const char *msg) {
     int rank = world_rank();
-    if (rank == 0) end_job_for(0, msg);
+    if (rank == 0) end_job_for(0, NULL, msg);
     tell_rank0(rank, msg);
     fprintf(stderr, "swan: error: rank %d: %s\n", rank, msg);
     fflush(stderr);

@@ -18,10 +18,12 @@
 
 /* Channels. Messages from one sender on one tag arrive in order. */
 enum {
-    TAG_PIPE = 1,  /* coordinator/stage -> next stage: setup, chunks, doc ends, shutdown */
-    TAG_SHARD = 2, /* stage leader <-> its shard members */
-    TAG_COORD = 3, /* nodes -> coordinator: ready, results, stats */
-    TAG_ERROR = 4, /* any node -> coordinator: why the job must end */
+    TAG_PIPE = 1,     /* coordinator/stage -> next stage: setup, chunks, doc ends, shutdown */
+    TAG_SHARD = 2,    /* stage leader <-> its shard members */
+    TAG_COORD = 3,    /* nodes -> coordinator: ready, results, stats */
+    TAG_ERROR = 4,    /* any node -> coordinator: why the job must end */
+    TAG_WATCH = 5,    /* coordinator <-> nodes: Ping and Pong (proto/watch.h) */
+    TAG_WATCH_UP = 6, /* stage 0's leader <-> coordinator: is rank 0 alive? */
 };
 
 /* ---- limits both sides share ---- */
@@ -57,7 +59,8 @@ uint8_t *wire_pack(Swan__Envelope *env, size_t *len);
 int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, int sender, Swan__Envelope **out,
                 SwanError *err);
 
-/* Sends env to dest and waits (sleeping) until the buffer is free. */
+/* Sends env to dest and waits (sleeping) until the buffer is free; the
+ * wait is on dest (see WireWait). */
 int wire_send(Swan__Envelope *env, int dest, int tag, SwanError *err);
 
 /* A send in flight: the buffer lives until the request completes. */
@@ -78,8 +81,29 @@ void wire_wait(int source, int tag, int *src_out, int *tag_out);
 /* Receives and decodes the waiting message from src on tag. */
 int wire_recv(int src, int tag, size_t max_frame, Swan__Envelope **out, SwanError *err);
 
-/* Sleep used by idle loops: grows from a few microseconds to 1 ms. */
+/* Sleep used by idle loops: grows from a few microseconds to 1 ms. Rank 0
+ * handles nodes' Errors here; the idle hook (nodes: answering pings) runs. */
 void wire_idle(int *backoff_us);
+void wire_on_idle(void (*fn)(void));
+
+/* What this rank is waiting for, so a Ping can be answered with it: peer -1
+ * is nobody in particular; owed says what the peer should be doing. */
+typedef struct {
+    int peer;
+    double since; /* monotonic seconds */
+    char owed[192];
+} WireWait;
+
+/* Starts a wait on peer; *saved receives the wait it interrupts, which
+ * wire_wait_end restores. */
+void wire_wait_begin(WireWait *saved, int peer, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void wire_wait_end(const WireWait *saved);
+/* The peer answered something: the current wait's clock restarts. */
+void wire_wait_touch(void);
+const WireWait *wire_current_wait(void);
+/* Monotonic seconds. */
+double wire_now(void);
 
 /* Tensor payloads. */
 void wire_tensor_f32(Swan__Tensor *t, int64_t *shape_storage, int ndim, const int64_t *shape,
@@ -104,8 +128,14 @@ void wire_fatal(const char *msg) __attribute__((noreturn));
 void wire_fatalf(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* Rank 0: what to do when a rank reports an Error (print, mark documents,
- * then the job is aborted). Checked whenever rank 0 waits in wire_idle. */
-typedef void (*WirePeerErrorFn)(void *ctx, int rank, const char *msg);
+ * then the job is aborted). Checked whenever rank 0 waits in wire_idle.
+ * host is NULL, or the rank's host when the line should name it. */
+typedef void (*WirePeerErrorFn)(void *ctx, int rank, const char *host, const char *msg);
 void wire_on_peer_error(WirePeerErrorFn fn, void *ctx);
+
+/* Rank 0: ends the job for a rank that stopped answering: "rank N (host
+ * H): no answer for S s while OWED". */
+void wire_end_job_silent(int rank, const char *host, double seconds, const char *owed)
+    __attribute__((noreturn));
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "watch.h"
 #include "wire.h"
 
 static uint8_t *setup_frame(size_t *len, uint32_t version) {
@@ -31,6 +32,7 @@ static uint8_t *setup_frame(size_t *len, uint32_t version) {
 
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
+    watch_init(); /* the start-up every rank of a swan job takes part in */
     const char *mode = argc > 1 ? argv[1] : "garbage";
     size_t len = 0;
     uint8_t *buf = NULL;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "watch.h"
 #include "wire.h"
 
 static Swan__Envelope *receive(int tag) {
@@ -30,6 +31,7 @@ static void send_to_rank0(Swan__Envelope__BodyCase c, void *body, int tag) {
 
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
+    watch_init(); /* the start-up every rank of a swan job takes part in */
     swan__envelope__free_unpacked(receive(TAG_PIPE), NULL); /* Setup */
     Swan__Ready ready = SWAN__READY__INIT;
     ready.rank = 1;

@@ -1,6 +1,8 @@
 #!/bin/bash
 # run_fuzz.sh FUZZER WORK_DIR RUNS SEED...
-# Runs a libFuzzer target from the seeds (files, or directories of them) for
+# Runs a libFuzzer target from the seeds (files, or directories of them: the
+# target's saved corpus tests/fuzz/corpus/TARGET, every input of which is
+# thus rerun as a regression test) for
 # RUNS inputs (at most 60 s) with a fixed random seed. FUZZ_SEED_MAKER, when
 # set, is a program that writes more seeds into the directory it is given.
 # Any crash, sanitizer report, leak or abort in the target fails the test;
@@ -11,7 +13,8 @@ shift 3
 rm -rf "$work"
 mkdir -p "$work/corpus"
 for seed in "$@"; do
-  if [ -d "$seed" ]; then cp "$seed"/* "$work/corpus/"; else cp "$seed" "$work/corpus/"; fi
+  [ -e "$seed" ] || continue # a corpus not saved yet
+  if [ -d "$seed" ]; then cp -r "$seed"/. "$work/corpus/"; else cp "$seed" "$work/corpus/"; fi
 done
 if [ -n "${FUZZ_SEED_MAKER:-}" ]; then "$FUZZ_SEED_MAKER" "$work/corpus"; fi
 cd "$work"

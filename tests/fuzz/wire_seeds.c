@@ -79,5 +79,18 @@ int main(int argc, char **argv) {
     env.body_case = SWAN__ENVELOPE__BODY_RESCALE;
     env.rescale = &rs;
     bad |= write_frame(argv[1], "rescale", &env);
+
+    Swan__Ping ping = SWAN__PING__INIT;
+    ping.seq = 9;
+    env.body_case = SWAN__ENVELOPE__BODY_PING;
+    env.ping = &ping;
+    bad |= write_frame(argv[1], "ping", &env);
+
+    Swan__Pong pong = SWAN__PONG__INIT;
+    pong.seq = 9, pong.rank = 2, pong.waiting_on = 3, pong.waited_seconds = 12.5;
+    pong.owed = "computing its share of layer 3's attention for positions 0-127";
+    env.body_case = SWAN__ENVELOPE__BODY_PONG;
+    env.pong = &pong;
+    bad |= write_frame(argv[1], "pong", &env);
     return bad;
 }

@@ -13,6 +13,27 @@ expect_line() {
   if [ "$n" -eq 1 ]; then pass "one error: $2"; else fail "$n error lines with '$2' in $1"; fi
 }
 
+# children PID: its child processes (from /proc, no tools that may be missing).
+children() {
+  local f line ppid pid
+  for f in /proc/[0-9]*/stat; do
+    { read -r line < "$f"; } 2> /dev/null || continue
+    read -r _ ppid _ <<< "${line##*) }"
+    pid=${f#/proc/}
+    [ "$ppid" = "$1" ] && echo "${pid%/stat}"
+  done
+}
+# rank_pid JOB_PID RANK: the process of MPI rank RANK among the job's
+# descendants (the launcher, timeout, mpirun, then the ranks).
+rank_pid() {
+  local pid r
+  for pid in $(children "$1"); do
+    r=$(tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
+    if [ "$r" = "$2" ]; then echo "$pid"; return; fi
+    rank_pid "$pid" "$2"
+  done
+}
+
 # finish: the script's exit status.
 finish() {
   if [ "$failures" -eq 0 ]; then echo "all passed"; exit 0; fi

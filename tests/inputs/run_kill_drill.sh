@@ -22,27 +22,6 @@ mpi_opts=(--stages 0-1,2-3 --nope-group 2)
 launch() { SWAN_BIN=$swan timeout 300 "$here/../../launch/swan-mpi" 4 score "$@"; }
 lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 
-# children PID: its child processes (from /proc, no tools that may be missing).
-children() {
-  local f line ppid pid
-  for f in /proc/[0-9]*/stat; do
-    { read -r line < "$f"; } 2> /dev/null || continue
-    read -r _ ppid _ <<< "${line##*) }"
-    pid=${f#/proc/}
-    [ "$ppid" = "$1" ] && echo "${pid%/stat}"
-  done
-}
-# rank_pid JOB_PID RANK: the process of MPI rank RANK among the job's
-# descendants (the launcher, timeout, mpirun, then the ranks).
-rank_pid() {
-  local pid r
-  for pid in $(children "$1"); do
-    r=$(tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
-    if [ "$r" = "$2" ]; then echo "$pid"; return; fi
-    rank_pid "$pid" "$2"
-  done
-}
-
 timeout 300 "$swan" score "${opts[@]/out.jsonl/clean.jsonl}" docs 2> clean.err
 [ "$(lines clean.jsonl)" -eq $ndocs ] || { fail "the clean run: $(cat clean.err)"; finish; }
 

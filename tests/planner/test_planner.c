@@ -43,7 +43,7 @@ static Plan plan;
 static SwanError err;
 
 static int make(const SwanConfig *c, int nranks, long context, const char *stages, int group) {
-    PlanRequest req = {nranks, context, stages, group};
+    PlanRequest req = {nranks, context, stages, group, 0, 0};
     err.msg[0] = '\0';
     return plan_make(c, &req, &plan, &err);
 }
