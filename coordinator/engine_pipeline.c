@@ -53,8 +53,8 @@ typedef struct {
     size_t max_frame;
     RankStats *stats_out;         /* [plan_ranks]: the last DOC_STATS event's */
     char (*hosts)[SWAN_HOST_MAX]; /* [world] from each rank's Ready */
-    int *plan_rank_ids;   /* [plan_ranks]: the ranks holding stages */
-    int *node_ranks;      /* [world - 1]: every node */
+    int *plan_rank_ids;           /* [plan_ranks]: the ranks holding stages */
+    int *node_ranks;              /* [world - 1]: every node */
     Watchdog watch;
     MemoryGuard guard;                  /* one entry per plan rank, filled from their Ready */
     double *fixed_bytes, *memory_limit; /* [world] from each rank's Ready */

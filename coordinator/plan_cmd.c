@@ -8,8 +8,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "config.h"
-#include "plan_project.h"
 #include "host_memory.h"
+#include "plan_project.h"
 #include "planner.h"
 
 static const char plan_usage[] =

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host_name.h"
 #include "host_memory.h"
+#include "host_name.h"
 #include "kernels.h"
 #include "leader.h"
 #include "matrix.h"
