@@ -34,6 +34,33 @@ rank_pid() {
   done
 }
 
+# lines FILE: its number of lines (0 while it does not exist).
+lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
+
+# drill_batch MODEL_DIR N: the drills' batch, N documents of 2-5K tokens in
+# docs/, cut from the model's doc.bin repeated three times.
+drill_batch() {
+  local k
+  for _ in 1 2 3; do cat "$1/doc.bin"; done > book.bin
+  for k in $(seq 1 "$2"); do
+    tail -c +$((k * 500)) book.bin | head -c $((2000 + (k * 737) % 3000)) \
+      > "docs/doc$(printf %02d "$k").bin"
+  done
+}
+
+# drill_victim JOB RANK: once out.jsonl holds two lines (waiting up to 200 s
+# while JOB runs), the pid of the job's rank RANK; nothing if the job ended
+# or wrote fewer lines.
+drill_victim() {
+  local start=$SECONDS
+  while [ "$(lines out.jsonl)" -lt 2 ] && kill -0 "$1" 2> /dev/null &&
+    [ $((SECONDS - start)) -lt 200 ]; do
+    sleep 0.05
+  done
+  [ "$(lines out.jsonl)" -ge 2 ] && rank_pid "$1" "$2"
+  return 0
+}
+
 # finish: the script's exit status.
 finish() {
   if [ "$failures" -eq 0 ]; then echo "all passed"; exit 0; fi

@@ -13,26 +13,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work" && mkdir -p "$work/docs" && cd "$work" || exit 1
 
 ndocs=12
-for _ in 1 2 3; do cat "$model/doc.bin"; done > book.bin
-for k in $(seq 1 $ndocs); do
-  tail -c +$((k * 500)) book.bin | head -c $((2000 + (k * 737) % 3000)) > "docs/doc$(printf %02d "$k").bin"
-done
+drill_batch "$model" $ndocs
 opts=(-m "$model" --tokenizer bytes --chunk 128 --in-flight 2 -o out.jsonl)
 mpi_opts=(--stages 0-1,2-3 --nope-group 2)
 launch() { SWAN_BIN=$swan timeout 300 "$here/../../launch/swan-mpi" 4 score "$@"; }
-lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 
 timeout 300 "$swan" score "${opts[@]/out.jsonl/clean.jsonl}" docs 2> clean.err
 [ "$(lines clean.jsonl)" -eq $ndocs ] || { fail "the clean run: $(cat clean.err)"; finish; }
 
 launch "${opts[@]}" "${mpi_opts[@]}" docs > killed.out 2> killed.err &
 job=$!
-start=$SECONDS
-while [ "$(lines out.jsonl)" -lt 2 ] && kill -0 $job 2> /dev/null && [ $((SECONDS - start)) -lt 200 ]; do
-  sleep 0.05
-done
-victim=$(rank_pid $job "$rank")
-if [ -z "$victim" ] || [ "$(lines out.jsonl)" -lt 2 ]; then
+victim=$(drill_victim $job "$rank")
+if [ -z "$victim" ]; then
   fail "no rank $rank to kill with 2 lines written (job ended? $(tail -3 killed.err))"
   kill $job 2> /dev/null; wait $job; finish
 fi

@@ -17,24 +17,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work" && mkdir -p "$work/docs" && cd "$work" || exit 1
 
 ndocs=12
-for _ in 1 2 3; do cat "$model/doc.bin"; done > book.bin
-for k in $(seq 1 $ndocs); do
-  tail -c +$((k * 500)) book.bin | head -c $((2000 + (k * 737) % 3000)) > "docs/doc$(printf %02d "$k").bin"
-done
+drill_batch "$model" $ndocs
 opts=(-m "$model" --tokenizer bytes --chunk 128 --in-flight 2 --rank-timeout "${RANK_TIMEOUT:-5}" -o out.jsonl)
 launch() { SWAN_BIN=$swan timeout 300 "$here/../../launch/swan-mpi" "$np" score "$@"; }
-lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc; }
 
 launch "${opts[@]}" "${layout[@]}" docs > stopped.out 2> stopped.err &
 job=$!
-start=$SECONDS
-while [ "$(lines out.jsonl)" -lt 2 ] && kill -0 $job 2> /dev/null && [ $((SECONDS - start)) -lt 200 ]; do
-  sleep 0.05
-done
-victim=$(rank_pid $job "$rank")
-if [ -z "$victim" ] || [ "$(lines out.jsonl)" -lt 2 ]; then
+victim=$(drill_victim $job "$rank")
+if [ -z "$victim" ]; then
   fail "no rank $rank to stop with 2 lines written (job ended? $(tail -3 stopped.err))"
   kill $job 2> /dev/null; wait $job; finish
 fi

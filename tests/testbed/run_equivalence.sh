@@ -8,13 +8,9 @@ set -euo pipefail
 swan=$1 compare=$2 model=$3 work=$4
 shift 4
 here=$(cd "$(dirname "$0")" && pwd)
-testbed=$here/../../launch/testbed
-export SWAN_BIN=$swan SWAN_TESTBED_DIR=$work/testbed
-mkdir -p "$work"
-rc=0
-"$testbed" up 3 --rate 1gbit || rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"
-trap '"$testbed" down > /dev/null' EXIT
+. "$here/lib.sh"
+export SWAN_BIN=$swan
+testbed_up "$work"
 # A test fixture's doc.bin, read as bytes; any other model reads text of the
 # book the repository carries with its own tokenizer.
 docs=() tok=(--tokenizer bytes) src=$model/doc.bin ext=bin

@@ -8,13 +8,9 @@
 set -euo pipefail
 swan=$1 model=$2 work=$3 fault=$4
 here=$(cd "$(dirname "$0")" && pwd)
-testbed=$here/../../launch/testbed
-export SWAN_BIN=$swan SWAN_TESTBED_DIR=$work/testbed
-mkdir -p "$work"
-rc=0
-"$testbed" up 3 --rate 1gbit || rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"
-trap '"$testbed" down > /dev/null' EXIT
+. "$here/lib.sh"
+export SWAN_BIN=$swan
+testbed_up "$work"
 docs=()
 for i in $(seq -w 1 40); do
   head -c $((3000 + 10 * 10#$i)) "$model/doc.bin" > "$work/d$i.bin"

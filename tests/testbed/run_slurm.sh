@@ -9,11 +9,9 @@ set -euo pipefail
 swan=$1 compare=$2 model=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
-testbed=$root/launch/testbed
-export SWAN_BIN=$swan SWAN_TESTBED_DIR=$work/testbed
+. "$here/lib.sh"
+export SWAN_BIN=$swan
 rm -rf "$work"
-mkdir -p "$work"
-rc=0
 # Slurm first: without it there is nothing to test, whatever the namespaces.
 for c in slurmctld slurmd sbatch munged; do
   PATH=$PATH:/usr/sbin command -v "$c" > /dev/null || {
@@ -21,9 +19,7 @@ for c in slurmctld slurmd sbatch munged; do
     exit 77
   }
 done
-"$testbed" up 3 --rate 1gbit || rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"
-trap '"$testbed" down > /dev/null' EXIT
+testbed_up "$work"
 "$testbed" slurm up || exit $?
 docs=()
 for n in 3000 700; do
