@@ -50,6 +50,8 @@ void tokenizer_free(Tokenizer *t) {
     free(t->vocab_slots);
     free(t->merges);
     free(t->added);
+    free(t->prefix);
+    free(t->suffix);
     free(t);
 }
 
@@ -305,15 +307,21 @@ static int load_bytelevel(Load *L, const cJSON *p) {
     return use_regex ? add_step(L, STEP_SPLIT_GPT2) : 0;
 }
 
-/* ByteLevel alone, or Sequence[Split..., ByteLevel]: ByteLevel must come last
- * because its alphabet mapping would change what a later regex sees. */
+static int load_digits(Load *L, const cJSON *p) {
+    int each;
+    if (json_flag(L, p, "individual_digits", &each) != 0) return -1;
+    return add_step(L, each ? STEP_DIGITS_EACH : STEP_DIGITS_RUNS);
+}
+
+/* ByteLevel alone, or Sequence[Split or Digits..., ByteLevel]: ByteLevel must
+ * come last because its alphabet mapping would change what a later step sees. */
 static int load_pre_tokenizer(Load *L, const cJSON *p) {
     const char *type = json_type(p);
     if (!strcmp(type, "ByteLevel")) return load_bytelevel(L, p);
     if (strcmp(type, "Sequence") != 0)
         return swan_error_set(L->err,
                               "%s: pre_tokenizer '%s' is not supported (ByteLevel, or a "
-                              "Sequence of Split steps ending in ByteLevel)",
+                              "Sequence of Split and Digits steps ending in ByteLevel)",
                               L->path, type);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(p, "pretokenizers"), *step;
     int n = cJSON_GetArraySize(list), i = 0;
@@ -325,23 +333,42 @@ static int load_pre_tokenizer(Load *L, const cJSON *p) {
             if (load_split(L, step) != 0) return -1;
             continue;
         }
+        if (!last && !strcmp(st, "Digits")) {
+            if (load_digits(L, step) != 0) return -1;
+            continue;
+        }
         break;
     }
     return swan_error_set(L->err,
-                          "%s: pre_tokenizer Sequence is supported only as Split steps "
-                          "followed by ByteLevel",
+                          "%s: pre_tokenizer Sequence is supported only as Split and Digits "
+                          "steps followed by ByteLevel",
                           L->path);
 }
 
-static int check_normalizer_decoder(Load *L, const cJSON *root) {
-    const cJSON *norm = cJSON_GetObjectItemCaseSensitive(root, "normalizer");
-    if (norm && !cJSON_IsNull(norm)) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(norm, "normalizers");
-        if (strcmp(json_type(norm), "Sequence") != 0 || cJSON_GetArraySize(list) != 0)
-            return swan_error_set(L->err,
-                                  "%s: normalizer '%s' is not supported (text must be used as is)",
-                                  L->path, json_type(norm));
+/* No normalizer, NFC, or a Sequence of NFCs (NFC twice is NFC once). */
+static int load_normalizer(Load *L, const cJSON *norm) {
+    if (!norm || cJSON_IsNull(norm)) return 0;
+    const char *type = json_type(norm);
+    if (!strcmp(type, "NFC")) {
+        L->t->nfc = 1;
+        return 0;
     }
+    if (!strcmp(type, "Sequence")) {
+        const cJSON *step;
+        cJSON_ArrayForEach(step, cJSON_GetObjectItemCaseSensitive(norm, "normalizers")) {
+            if (strcmp(json_type(step), "NFC") != 0) {
+                type = json_type(step);
+                break;
+            }
+            L->t->nfc = 1;
+        }
+        if (!step) return 0;
+    }
+    return swan_error_set(L->err, "%s: normalizer '%s' is not supported (only NFC)", L->path, type);
+}
+
+static int check_normalizer_decoder(Load *L, const cJSON *root) {
+    if (load_normalizer(L, cJSON_GetObjectItemCaseSensitive(root, "normalizer")) != 0) return -1;
     const cJSON *dec = cJSON_GetObjectItemCaseSensitive(root, "decoder");
     if (dec && !cJSON_IsNull(dec) && strcmp(json_type(dec), "ByteLevel") != 0)
         return swan_error_set(L->err, "%s: decoder '%s' is not supported (only ByteLevel)", L->path,
@@ -435,7 +462,8 @@ static int load_tables(Load *L, const cJSON *root) {
     memset(t->tok_len, 0xff, (size_t)t->nids * sizeof *t->tok_len);
     if (load_vocab(L, vocab) != 0) return -1;
     if (merges && load_merges(L, merges) != 0) return -1;
-    return load_added(L, added);
+    if (load_added(L, added) != 0) return -1;
+    return tokenizer_load_post_processor(L->path, t, root, L->err);
 }
 
 int tokenizer_load(const char *path, Tokenizer **out, SwanError *err) {

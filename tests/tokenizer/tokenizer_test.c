@@ -433,7 +433,26 @@ static void test_load_errors(const char *dir, const char *scratch) {
     } cases[] = {
         {"wordpiece", "model.type", "\"WordPiece\"", "WordPiece"},
         {"lowercase", "normalizer", "{\"type\":\"Lowercase\"}", "normalizer 'Lowercase'"},
-        {"nfc", "normalizer", "{\"type\":\"NFC\"}", "normalizer 'NFC'"},
+        {"nfkc", "normalizer", "{\"type\":\"NFKC\"}", "normalizer 'NFKC'"},
+        {"nfc_lowercase", "normalizer",
+         "{\"type\":\"Sequence\",\"normalizers\":[{\"type\":\"NFC\"},{\"type\":\"Lowercase\"}]}",
+         "normalizer 'Lowercase'"},
+        {"roberta", "post_processor", "{\"type\":\"RobertaProcessing\"}",
+         "post_processor 'RobertaProcessing' is not supported"},
+        {"template_b", "post_processor",
+         "{\"type\":\"TemplateProcessing\",\"single\":[{\"Sequence\":{\"id\":\"B\"}}]}", "$A once"},
+        {"template_no_a", "post_processor",
+         "{\"type\":\"Sequence\",\"processors\":[{\"type\":\"ByteLevel\"},{\"type\":"
+         "\"TemplateProcessing\",\"single\":[]}]}",
+         "has no $A"},
+        {"template_id", "post_processor",
+         "{\"type\":\"TemplateProcessing\",\"single\":[{\"SpecialToken\":{\"id\":\"<s>\"}},{"
+         "\"Sequence\":{\"id\":\"A\"}}],\"special_tokens\":{\"<s>\":{\"ids\":[4096]}}}",
+         "'<s>' has an id outside"},
+        {"template_unknown", "post_processor",
+         "{\"type\":\"TemplateProcessing\",\"single\":[{\"SpecialToken\":{\"id\":\"<s>\"}},{"
+         "\"Sequence\":{\"id\":\"A\"}}],\"special_tokens\":{}}",
+         "'<s>' has no ids"},
         {"metaspace", "pre_tokenizer", "{\"type\":\"Metaspace\"}", "Metaspace"},
         {"regex", "pre_tokenizer",
          "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":"
