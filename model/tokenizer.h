@@ -48,9 +48,9 @@ int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, 
 int tokenizer_encode_ex(const Tokenizer *t, const unsigned char *text, size_t len, int add_special,
                         int **ids, size_t *n, SwanError *err);
 
-/* For tests and debugging: the pre-tokenizer alone (no added tokens), as
- * HF's pre_tokenizer.pre_tokenize_str gives it: the byte length of each
- * pre-token (a prefix space counts) in malloc'ed *lens. */
+/* For tests and debugging: the pre-tokenizer alone (no added tokens, no
+ * normalizer), as HF's pre_tokenizer.pre_tokenize_str gives it: the byte
+ * length of each pre-token (a prefix space counts) in malloc'ed *lens. */
 int tokenizer_pretokenize(const Tokenizer *t, const unsigned char *text, size_t len, size_t **lens,
                           size_t *n, SwanError *err);
 
