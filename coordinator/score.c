@@ -315,8 +315,12 @@ int cmd_score(int argc, char **argv, int world) {
         cli_load_tokenizer(o.tokenizer, o.model_dir, &tok) == 0 &&
         model_id(o.model_dir, o.tokenizer, model) == 0 &&
         sink_open(&sink, o.out_path, o.dump_path, o.resume, model) == 0) {
-        DocReaderOptions ro = {tok,   bytes,       cfg.vocab_size, o.resume ? skip_finished : NULL,
-                               &sink, o.no_special};
+        DocReaderOptions ro = {.tokenizer = tok,
+                               .bytes = bytes,
+                               .vocab_size = cfg.vocab_size,
+                               .skip = o.resume ? skip_finished : NULL,
+                               .skip_ctx = &sink,
+                               .no_special = o.no_special};
         doc_reader_init(&reader, o.inputs, o.ninputs, &ro);
         Progress progress;
         progress_init(&progress, o.progress);

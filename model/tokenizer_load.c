@@ -12,6 +12,7 @@
 
 #include "file_read.h"
 #include "tokenizer_impl.h"
+#include "unicode_normalize.h"
 
 #define TOKENIZER_MAX_BYTES ((size_t)1 << 30)
 
@@ -376,9 +377,47 @@ static int check_normalizer_decoder(Load *L, const cJSON *root) {
     return 0;
 }
 
-static int load_added_one(Load *L, const cJSON *a, AddedToken *out) {
+/* An added token's content: matched as typed; decoding gives its
+ * alphabet-decoded bytes, as HF's ByteLevel decoder does for every token. */
+static int added_content(Load *L, AddedToken *out, const char *text) {
+    int bytelevel;
+    size_t len = strlen(text);
+    if (arena_add(L->t, text, len, &out->off) != 0)
+        return swan_error_set(L->err, "%s: out of memory", L->path);
+    out->len = len;
+    if (L->t->tok_len[out->id] == UINT32_MAX) return set_token(L, out->id, text, &bytelevel);
+    /* The id is taken: fine only for the very same token (HF reuses a model
+     * token's id for an added token with its content). */
+    const unsigned char *old = L->t->arena + L->t->tok_off[out->id];
+    size_t oldlen = L->t->tok_len[out->id];
+    unsigned char raw[1024];
+    if (len <= sizeof raw && token_raw_bytes(text, raw, &bytelevel) == oldlen &&
+        !memcmp(raw, old, oldlen))
+        return 0;
+    return swan_error_set(L->err, "%s: added token '%s' has id %d, which another token has", L->path,
+                          text, out->id);
+}
+
+/* A normalized token's content as HF keeps it: normalized too (so it is
+ * found in normalized text, and decodes as that). *norm is NULL when the
+ * content is its own NFC. */
+static int normalized_content(Load *L, const char *text, char **norm) {
+    unsigned char *out = NULL;
+    size_t len;
+    *norm = NULL;
+    if (unicode_nfc((const unsigned char *)text, strlen(text), &out, &len) != 0)
+        return swan_error_set(L->err, "%s: out of memory", L->path);
+    if (!out) return 0;
+    *norm = malloc(len + 1);
+    if (*norm) memcpy(*norm, out, len), (*norm)[len] = '\0';
+    free(out);
+    return *norm ? 0 : swan_error_set(L->err, "%s: out of memory", L->path);
+}
+
+static int load_added_one(Load *L, const cJSON *a, int normalized, AddedToken *out) {
     const cJSON *content = cJSON_GetObjectItemCaseSensitive(a, "content");
-    int single_word, bytelevel;
+    int single_word;
+    char *norm = NULL;
     if (!cJSON_IsString(content))
         return swan_error_set(L->err, "%s: added_tokens: entry without content", L->path);
     if (json_id(L, cJSON_GetObjectItemCaseSensitive(a, "id"), "added_tokens", &out->id) != 0 ||
@@ -392,24 +431,10 @@ static int load_added_one(Load *L, const cJSON *a, AddedToken *out) {
     if (single_word)
         return swan_error_set(L->err, "%s: added token '%s': single_word is not supported", L->path,
                               content->valuestring);
-    /* The content is matched as typed; decoding gives its alphabet-decoded
-     * bytes, as HF's ByteLevel decoder does for every token. */
-    size_t len = strlen(content->valuestring);
-    if (arena_add(L->t, content->valuestring, len, &out->off) != 0)
-        return swan_error_set(L->err, "%s: out of memory", L->path);
-    out->len = len;
-    if (L->t->tok_len[out->id] == UINT32_MAX)
-        return set_token(L, out->id, content->valuestring, &bytelevel);
-    /* The id is taken: fine only for the very same token (HF reuses a model
-     * token's id for an added token with its content). */
-    const unsigned char *old = L->t->arena + L->t->tok_off[out->id];
-    size_t oldlen = L->t->tok_len[out->id];
-    unsigned char raw[1024];
-    if (len <= sizeof raw && token_raw_bytes(content->valuestring, raw, &bytelevel) == oldlen &&
-        !memcmp(raw, old, oldlen))
-        return 0;
-    return swan_error_set(L->err, "%s: added token '%s' has id %d, which another token has", L->path,
-                          content->valuestring, out->id);
+    if (normalized && L->t->nfc && normalized_content(L, content->valuestring, &norm) != 0) return -1;
+    int rc = added_content(L, out, norm ? norm : content->valuestring);
+    free(norm);
+    return rc;
 }
 
 /* Added tokens, non-normalized ones first (see encode_piece). Empty contents
@@ -428,7 +453,7 @@ static int load_added(Load *L, const cJSON *added) {
             if (nv && json_flag(L, a, "normalized", &normalized) != 0) return -1;
             if (normalized != pass || (cJSON_IsString(c) && !*c->valuestring)) continue;
             AddedToken *tok = &t->added[t->nadded++];
-            if (load_added_one(L, a, tok) != 0) return -1;
+            if (load_added_one(L, a, pass, tok) != 0) return -1;
             t->starts[pass][t->arena[tok->off]] = 1;
         }
         if (pass == 0) t->nadded_raw = t->nadded;

@@ -54,6 +54,7 @@ static int reserve(void **buf, size_t *cap, size_t need, size_t size) {
 }
 
 static int put_bytes(Nfc *z, const unsigned char *b, size_t n) {
+    if (!n) return 0; /* z->out may still be NULL */
     if (reserve((void **)&z->out, &z->cap, z->len + n, 1) != 0) return -1;
     memcpy(z->out + z->len, b, n);
     z->len += n;

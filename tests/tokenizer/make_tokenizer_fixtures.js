@@ -63,8 +63,10 @@ const STYLES = {
 // trim_offsets false, use_regex true), TemplateProcessing <|begin_of_text|>
 // $A]). commandrstyle also has two added tokens of its own to pin down where
 // NFC runs: a non-normalized one with a decomposed accent (matched in the raw
-// text) and a normalized one with a composed one (matched after NFC; not a
-// Latin-1 letter, which the ByteLevel decoder would take for a byte).
+// text) and normalized ones, one composed (matched after NFC), one written
+// decomposed (HF keeps the NFC of a normalized token's content, and matches
+// and decodes that). Neither is a Latin-1 letter, which the ByteLevel
+// decoder would take for a byte.
 const BOS_STYLES = {
     commandrstyle: {
         merges: 'gpt2style',
@@ -90,6 +92,7 @@ const BOS_STYLES = {
             { content: '<|SYSTEM_TOKEN|>', special: false, normalized: false },
             { content: '<e\u0301>', special: false, normalized: false },
             { content: 'vi\u1ec7t', special: false, normalized: true },
+            { content: 'no\u0323\u0302i', special: false, normalized: true },
         ],
         template: (bosId) => ({
             type: 'TemplateProcessing',
@@ -368,6 +371,7 @@ function nfcStrings() {
     add('nfc_exclusions', '\u0958\u0959 \u0915\u093c \u09dc \u0a33 \ufb1d \ufb2a \u05e9\u05bc\u05c1 \u2adc \u0f43 \u0f73 \u0f75 \u0f81 \u{1d15e}\u{1d160}');
     add('nfc_devanagari', '\u0928\u093c \u0929 \u0930\u093c \u0931 \u0933\u093c \u0934 \u0915\u093c\u094d\u0937');
     add('nfc_cjk_compat', '\uf900\uf901\ufa10\ufa6d\u{2f800}\u{2fa1d} \u8c48\u66f4');
+    add('nfc_token_content', 'no\u0323\u0302i no\u0302\u0323i n\u1ed9i n\u1ed9i\u0301 xno\u0323\u0302ix');
     add('nfc_across_tokens', 'vie\u0323\u0302t vie\u0302\u0323t vi\u1ec7t vi\u1eb9\u0302t <e\u0301> <\u00e9> cafe<e\u0301>\u0301 <BOS_TOKEN>\u0301 x<|START_OF_TURN_TOKEN|>\u0301 vi\u1ec7t\u0301');
     add('nfc_new_scripts', '\u{11f04}\u{11f41}\u{16d43} \u{1e4e8}\u0301 \u{11383}\u{113c2} \u{11385}\u{113c9} \u{11391}\u{113c9}');
     add('nfc_long_marks', 'a' + '\u0301\u0323'.repeat(200) + ' b' + '\u0316'.repeat(100) + '\u0300'.repeat(100));
@@ -453,6 +457,20 @@ async function main() {
     }
     for (const [name, style] of Object.entries(BOS_STYLES))
         await bosStyle(name, style, trained[style.merges], { books, nasty, cases, sample, bookLines, sweepLines, pieceLens });
+    // Digits without individual_digits (runs of digits): commandrstyle
+    // otherwise; checked on the nasty strings only.
+    const runs = JSON.parse(fs.readFileSync(path.join(HERE, 'commandrstyle', 'tokenizer.json'), 'utf8'));
+    runs.pre_tokenizer.pretokenizers[0].individual_digits = false;
+    fs.mkdirSync(path.join(HERE, 'digitruns'), { recursive: true });
+    const runsFile = path.join(HERE, 'digitruns', 'tokenizer.json');
+    fs.writeFileSync(runsFile, JSON.stringify(runs, null, 1) + '\n');
+    const runsTok = tk.Tokenizer.fromFile(runsFile);
+    for (let i = 0; i < nasty.length; i++) {
+        cases[i].digitruns = await encode(runsTok, nasty[i].text, true);
+        cases[i].digitruns_pre = pieceLens(runsTok, nasty[i].text);
+        const back = await runsTok.decode(cases[i].digitruns, false);
+        if (back !== nasty[i].text) cases[i].digitruns_decoded_hex = Buffer.from(back, 'utf8').toString('hex');
+    }
     fs.writeFileSync(path.join(HERE, 'books.txt'), bookLines.join('\n') + '\n');
     fs.writeFileSync(path.join(HERE, 'sweep.txt'), sweepLines.join('\n') + '\n');
     fs.writeFileSync(path.join(HERE, 'nasty.json'), '[\n' + cases.map((c) => JSON.stringify(c)).join(',\n') + '\n]\n');

@@ -23,10 +23,11 @@
 /* Trained GPT-2 and Llama-3 styles, the GPT-2 one with add_prefix_space, a
  * tiny hand-made vocabulary for merge and added-token corner cases, and the
  * trained merges with Command R's settings (NFC, Digits, a BOS template) and
- * Llama 3's BOS template: the reference ids of those two include the BOS. */
-static const char *const STYLES[] = {"gpt2style", "llama3style",   "gpt2prefix",
-                                     "handmade",  "commandrstyle", "llama3bos"};
-enum { NSTYLES = 6, COMMANDR = 4, LLAMA3BOS = 5 };
+ * Llama 3's BOS template: the reference ids of those two include the BOS;
+ * digitruns is commandrstyle with runs of digits, not one by one. */
+static const char *const STYLES[] = {"gpt2style",     "llama3style", "gpt2prefix", "handmade",
+                                     "commandrstyle", "llama3bos",   "digitruns"};
+enum { NSTYLES = 7, COMMANDR = 4, LLAMA3BOS = 5 };
 
 /* The tokenizer of a style named in a fixture file (NULL if unknown). */
 static const Tokenizer *style_tokenizer(Tokenizer *const *toks, const char *name) {
