@@ -127,7 +127,7 @@ static int encode(const DocReader *r, const char *where, const unsigned char *te
                   int **ids, long *n) {
     size_t count = 0;
     SwanError err;
-    if (tokenizer_encode(r->o.tokenizer, text, len, ids, &count, &err) != 0) {
+    if (tokenizer_encode_ex(r->o.tokenizer, text, len, !r->o.no_special, ids, &count, &err) != 0) {
         cli_error("%s: %s", where, err.msg);
         free(*ids);
         *ids = NULL;

@@ -37,6 +37,9 @@ typedef struct {
      * is then skipped, unread). NULL: nothing is skipped. */
     int (*skip)(void *ctx, const char *id);
     void *skip_ctx;
+    /* --no-special: text without the tokens the tokenizer's post-processor
+     * puts around each whole document (a BOS), which it gets by default. */
+    int no_special;
 } DocReaderOptions;
 
 typedef struct {

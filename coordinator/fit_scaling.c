@@ -147,7 +147,7 @@ static int add_document(Fit *f, Document *d) {
 
 /* Every document, cut to its first max_tokens; a bad one stops the fit. */
 static int read_documents(Fit *f, const FitOptions *o, const Tokenizer *tok, int vocab) {
-    DocReaderOptions ro = {tok, cli_tokenizer_is_bytes(o->tokenizer), vocab, NULL, NULL};
+    DocReaderOptions ro = {tok, cli_tokenizer_is_bytes(o->tokenizer), vocab, NULL, NULL, 0};
     DocReader reader;
     doc_reader_init(&reader, o->inputs, o->ninputs, &ro);
     Document d;

@@ -22,6 +22,7 @@ typedef struct {
     long max_new, chunk, threads, nope_group, context, seed;
     double temperature, top_p, rank_timeout, max_rank_memory;
     int wire_bf16;
+    int no_special; /* --no-special */
     ComputeMode compute;
 } GenerateOptions;
 
@@ -32,6 +33,8 @@ static const char generate_usage[] =
     "  --top-p P          nucleus mass (default 0.95)\n"
     "  --seed S           random stream (default 1): same seed, same text, any rank count\n"
     "  --tokenizer bytes|PATH   default MODEL_DIR/tokenizer.json\n"
+    "  --no-special       the prompt without the tokens the tokenizer's post-processor\n"
+    "                     puts around it (a BOS; default: added, as Hugging Face does)\n"
     "  --chunk C --threads T --stages ... --nope-group G --context N --wire-dtype D\n"
     "  --compute exact|bf16  as for score\n"
     "  --rank-timeout S --max-rank-memory SIZE\n"
@@ -41,9 +44,14 @@ static int parse_generate_options(int argc, char **argv, GenerateOptions *o) {
     *o = (GenerateOptions){0};
     o->max_new = 256, o->chunk = 512, o->context = 32768, o->seed = 1;
     o->temperature = 0.8, o->top_p = 0.95, o->rank_timeout = WATCHDOG_DEFAULT_TIMEOUT;
-    for (int i = 1; i < argc; i += 2) { /* every option takes one value */
+    for (int i = 1; i < argc; i += 2) { /* every option but --no-special takes one value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int rc = 0;
+        if (!strcmp(a, "--no-special")) {
+            o->no_special = 1;
+            i--;
+            continue;
+        }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(generate_usage, stdout);
             exit(0);
@@ -109,7 +117,7 @@ static int load_prompt(const GenerateOptions *o, Tokenizer **tok, int **ids, lon
         cli_error("%s", err.msg);
         return -1;
     }
-    int rc = tokenizer_encode(*tok, text, len, ids, &count, &err);
+    int rc = tokenizer_encode_ex(*tok, text, len, !o->no_special, ids, &count, &err);
     free(text);
     if (rc != 0) {
         cli_error("%s: %s", o->prompt_path, err.msg);

@@ -30,6 +30,30 @@ static void warn_strips(const Vocab *v, const Tokenizer *t) {
                     i, v->text[i]);
 }
 
+/* llama.cpp does not normalize a BPE vocabulary's text: text that is not
+ * NFC already tokenizes differently there. */
+static void warn_normalizer(const Tokenizer *t) {
+    if (tokenizer_normalizes(t))
+        fprintf(stderr, "swan: warning: the tokenizer normalizes text to NFC, which GGUF cannot say: "
+                        "llama.cpp tokenizes text that is not NFC differently\n");
+}
+
+/* The post-processor's BOS and EOS as GGUF's add_bos_token/add_eos_token:
+ * one token before the text at most, one after it at most. */
+static int special_ends(const Tokenizer *t, int *bos, int *eos, SwanError *err) {
+    const int *prefix, *suffix;
+    size_t np, ns;
+    tokenizer_template(t, &prefix, &np, &suffix, &ns);
+    if (np > 1 || ns > 1)
+        return swan_error_set(err,
+                              "the tokenizer's post-processor puts %zu tokens before the text and "
+                              "%zu after it; GGUF can say one BOS and one EOS",
+                              np, ns);
+    *bos = np ? prefix[0] : -1;
+    *eos = ns ? suffix[0] : -1;
+    return 0;
+}
+
 static int vocab_collect(Vocab *v, const Tokenizer *t, int n, SwanError *err) {
     v->n = n;
     v->text = calloc((size_t)n, sizeof *v->text);
@@ -87,17 +111,19 @@ int gguf_write_vocabulary(GgufWriter *g, const SwanConfig *c, const Tokenizer *t
     int bytes = tokenizer_is_bytes(t);
     const char *split = bytes ? "default" : tokenizer_split_name(t);
     if (!split)
-        return swan_error_set(err, "the tokenizer's pre-tokenizer (a prefix space, or no split) has no "
-                                   "llama.cpp counterpart");
+        return swan_error_set(
+            err, "the tokenizer's pre-tokenizer (a prefix space, digit runs, or no split) has no "
+                 "llama.cpp counterpart");
     if (tokenizer_vocab_size(t) > c->vocab_size)
         return swan_error_set(err, "the tokenizer has ids up to %d, past the model's vocab_size %d",
                               tokenizer_vocab_size(t) - 1, c->vocab_size);
     Vocab v = {0};
     char **merges = NULL;
-    int nmerges = 0;
+    int nmerges = 0, add_bos = -1, add_eos = -1;
+    if (special_ends(t, &add_bos, &add_eos, err) != 0) return -1;
     int rc = vocab_collect(&v, t, c->vocab_size, err);
     if (rc == 0) rc = merge_texts(t, &merges, &nmerges, err);
-    if (rc == 0) warn_strips(&v, t);
+    if (rc == 0) warn_strips(&v, t), warn_normalizer(t);
     if (rc == 0) {
         gguf_str(g, "tokenizer.ggml.model", "gpt2");
         gguf_str(g, "tokenizer.ggml.pre", split);
@@ -105,11 +131,14 @@ int gguf_write_vocabulary(GgufWriter *g, const SwanConfig *c, const Tokenizer *t
         /* the byte vocabulary's files predate token types: kept as they were */
         if (!bytes) gguf_i32_array(g, "tokenizer.ggml.token_type", v.types, v.n);
         gguf_str_array(g, "tokenizer.ggml.merges", (const char *const *)merges, nmerges);
-        /* swan adds no BOS or EOS to what it scores: neither may llama.cpp */
-        gguf_bool(g, "tokenizer.ggml.add_bos_token", 0);
-        gguf_bool(g, "tokenizer.ggml.add_eos_token", 0);
-        if (c->bos_token_id >= 0) gguf_u32(g, "tokenizer.ggml.bos_token_id", (uint32_t)c->bos_token_id);
-        if (c->eos_token_id >= 0) gguf_u32(g, "tokenizer.ggml.eos_token_id", (uint32_t)c->eos_token_id);
+        /* llama.cpp adds a BOS or EOS exactly when swan does: when the
+         * post-processor does, and then that token, whatever config.json says */
+        gguf_bool(g, "tokenizer.ggml.add_bos_token", add_bos >= 0);
+        gguf_bool(g, "tokenizer.ggml.add_eos_token", add_eos >= 0);
+        int bos = add_bos >= 0 ? add_bos : c->bos_token_id,
+            eos = add_eos >= 0 ? add_eos : c->eos_token_id;
+        if (bos >= 0) gguf_u32(g, "tokenizer.ggml.bos_token_id", (uint32_t)bos);
+        if (eos >= 0) gguf_u32(g, "tokenizer.ggml.eos_token_id", (uint32_t)eos);
     }
     free_texts(merges, nmerges);
     vocab_free(&v);

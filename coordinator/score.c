@@ -22,6 +22,7 @@ typedef struct {
     const char *stages;    /* --stages override, or NULL */
     long chunk, threads, in_flight, nope_group, context;
     int resume;
+    int no_special; /* --no-special */
     int wire_bf16;
     ComputeMode compute;
     double rank_timeout, max_rank_memory;
@@ -36,6 +37,8 @@ static const char score_usage[] =
     "  -o, --output PATH   append one JSON line per document (default: stdout)\n"
     "  --tokenizer bytes   every byte of a file is one token (default: MODEL_DIR/tokenizer.json)\n"
     "  --tokenizer PATH    another tokenizer.json\n"
+    "  --no-special        leave out the tokens the tokenizer's post-processor puts around\n"
+    "                      each document (a BOS; default: added, as Hugging Face does)\n"
     "  --resume            skip the documents that already have a line in -o PATH\n"
     "  --chunk C           tokens per forward chunk (default 512)\n"
     "  --threads T         BLAS threads per rank (default: 1 under MPI, else the library's)\n"
@@ -105,8 +108,8 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
             fputs(score_usage, stdout);
             exit(0);
         }
-        if (!strcmp(a, "--resume")) {
-            o->resume = 1;
+        if (!strcmp(a, "--resume") || !strcmp(a, "--no-special")) {
+            *(a[2] == 'r' ? &o->resume : &o->no_special) = 1;
             continue;
         }
         if (!strcmp(a, "--progress") || !strcmp(a, "--no-progress")) {
@@ -312,7 +315,12 @@ int cmd_score(int argc, char **argv, int world) {
         cli_load_tokenizer(o.tokenizer, o.model_dir, &tok) == 0 &&
         model_id(o.model_dir, o.tokenizer, model) == 0 &&
         sink_open(&sink, o.out_path, o.dump_path, o.resume, model) == 0) {
-        DocReaderOptions ro = {tok, bytes, cfg.vocab_size, o.resume ? skip_finished : NULL, &sink};
+        DocReaderOptions ro = {.tokenizer = tok,
+                               .bytes = bytes,
+                               .vocab_size = cfg.vocab_size,
+                               .skip = o.resume ? skip_finished : NULL,
+                               .skip_ctx = &sink,
+                               .no_special = o.no_special};
         doc_reader_init(&reader, o.inputs, o.ninputs, &ro);
         Progress progress;
         progress_init(&progress, o.progress);

@@ -16,6 +16,7 @@ typedef struct {
     const char *out_path; /* NULL: stdout */
     const char *input;
     int u32;               /* --format u32 */
+    int no_special;        /* --no-special */
     const char *tokenizer; /* --tokenizer bytes|PATH, or NULL: MODEL_DIR/tokenizer.json */
 } TokenizeOptions;
 
@@ -25,6 +26,8 @@ static const char tokenize_usage[] =
     "  --tokenizer bytes   every byte is one token (no -m needed)\n"
     "  --tokenizer PATH    another tokenizer.json (no -m needed)\n"
     "  --format text|u32   one decimal id per line (default), or little-endian uint32\n"
+    "  --no-special        leave out the tokens the tokenizer's post-processor puts around\n"
+    "                      the text (a BOS; default: added, as Hugging Face's encode does)\n"
     "  -o, --output PATH   write there instead of stdout\n";
 
 /* 0: parsed, 1: --help shown, -1: error reported. */
@@ -53,6 +56,8 @@ static int parse_tokenize_options(int argc, char **argv, TokenizeOptions *o) {
             o->u32 = !strcmp(val, "u32");
         } else if (!strcmp(a, "--tokenizer")) {
             o->tokenizer = val;
+        } else if (!strcmp(a, "--no-special")) {
+            o->no_special = 1;
         } else if (a[0] == '-' && a[1]) {
             cli_error("tokenize: unknown option '%s'", a);
             return -1;
@@ -125,7 +130,7 @@ int cmd_tokenize(int argc, char **argv) {
     SwanError err;
     if (cli_load_tokenizer(o.tokenizer, o.model_dir, &t) != 0 || !(text = read_input(o.input, &len)))
         goto done;
-    if (tokenizer_encode(t, text, len, &ids, &n, &err) != 0) {
+    if (tokenizer_encode_ex(t, text, len, !o.no_special, &ids, &n, &err) != 0) {
         cli_error("%s: %s", o.input, err.msg);
         goto done;
     }

@@ -3,14 +3,17 @@
  * Encoding follows Hugging Face tokenizers step by step, because "the same
  * ids" is the contract:
  *   1. added tokens are cut out of the text first (leftmost-longest match;
- *      the non-normalized ones over the whole text, then the normalized ones
- *      in what is left), honouring lstrip/rstrip;
- *   2. every other piece goes through the pre-tokenizer steps: the split
- *      regexes (matched by hand-written code below, equivalent to Oniguruma
- *      on these exact patterns) and ByteLevel's prefix space;
+ *      the non-normalized ones over the whole text, then, in each piece left
+ *      and after the normalizer (NFC) ran on that piece, the normalized
+ *      ones), honouring lstrip/rstrip;
+ *   2. every other piece goes through the pre-tokenizer steps: Digits, the
+ *      split regexes (matched by hand-written code below, equivalent to
+ *      Oniguruma on these exact patterns) and ByteLevel's prefix space;
  *   3. each resulting word is BPE-merged on byte tokens, lowest merge rank
  *      first and leftmost among equal ranks, with a binary heap, exactly the
- *      order of HF's Word::merge_all.
+ *      order of HF's Word::merge_all;
+ *   4. the post-processor's template adds its tokens around the whole text
+ *      (add_special_tokens).
  * Tokens are kept as their raw bytes (the byte-level alphabet undone), so the
  * text never has to be mapped to the alphabet and back. */
 #include <limits.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "tokenizer_impl.h"
+#include "unicode_normalize.h"
 
 /* model/unicode_tables.c (generated) */
 int swan_unicode_class(uint32_t cp);
@@ -355,6 +359,27 @@ static int split_step(Encoder *e, int step, const unsigned char *s, size_t n) {
     return 0;
 }
 
+/* HF's Digits: each numeric character (Rust's char::is_numeric) a piece of
+ * its own, or each run of them; the text between them one piece. Invalid
+ * bytes are pieces of their own, as in split_step. */
+static int digits_step(Encoder *e, int step, const unsigned char *s, size_t n) {
+    int each = e->t->steps[step] == STEP_DIGITS_EACH;
+    size_t i = 0, len;
+    while (i < n) {
+        size_t end = i + 1;
+        if ((len = utf8_valid_len(s, n, i))) {
+            int numeric = unicode_is_numeric(utf8_decode(s, i, &len));
+            for (end = i + len; end < n && !(numeric && each); end += len) {
+                if (!(len = utf8_valid_len(s, n, end))) break;
+                if (unicode_is_numeric(utf8_decode(s, end, &len)) != numeric) break;
+            }
+        }
+        if (pretokenize(e, step + 1, s + i, end - i) != 0) return -1;
+        i = end;
+    }
+    return 0;
+}
+
 /* ByteLevel's add_prefix_space: a space in front unless there is one. */
 static int prefix_step(Encoder *e, int step, const unsigned char *s, size_t n) {
     if (n && s[0] == ' ') return pretokenize(e, step + 1, s, n);
@@ -375,8 +400,12 @@ static int record_piece(Encoder *e, size_t n) {
 
 static int pretokenize(Encoder *e, int step, const unsigned char *s, size_t n) {
     if (step == e->t->nsteps) return !n ? 0 : e->record ? record_piece(e, n) : bpe_word(e, s, n);
-    if (e->t->steps[step] == STEP_PREFIX_SPACE) return prefix_step(e, step, s, n);
-    return split_step(e, step, s, n);
+    switch (e->t->steps[step]) {
+    case STEP_PREFIX_SPACE: return prefix_step(e, step, s, n);
+    case STEP_DIGITS_EACH:
+    case STEP_DIGITS_RUNS: return digits_step(e, step, s, n);
+    default: return split_step(e, step, s, n);
+    }
 }
 
 /* Start of the whitespace run that ends at s[end] (within s[from..end)). */
@@ -423,12 +452,13 @@ static const AddedToken *find_added(const Tokenizer *t, int pass, const AddedTok
     return NULL;
 }
 
+static int encode_piece(Encoder *e, int pass, const unsigned char *s, size_t n);
+
 /* Pass 0 cuts out the non-normalized added tokens, pass 1 the normalized ones
  * in what is left (with no normalizer both see the same text, but the order
  * of the passes still decides overlaps, as in HF). */
-static int encode_piece(Encoder *e, int pass, const unsigned char *s, size_t n) {
+static int cut_added(Encoder *e, int pass, const unsigned char *s, size_t n) {
     const Tokenizer *t = e->t;
-    if (pass == 2) return pretokenize(e, 0, s, n);
     size_t count = pass == 0 ? t->nadded_raw : t->nadded - t->nadded_raw;
     if (count == 0) return n ? encode_piece(e, pass + 1, s, n) : 0; /* t->added may be NULL */
     const AddedToken *tokens = pass == 0 ? t->added : t->added + t->nadded_raw;
@@ -445,6 +475,20 @@ static int encode_piece(Encoder *e, int pass, const unsigned char *s, size_t n) 
     return done < n ? encode_piece(e, pass + 1, s + done, n - done) : 0;
 }
 
+/* A piece between non-normalized added tokens is normalized (HF's
+ * AddedVocabulary::extract_and_normalize) before the normalized added
+ * tokens are looked for in it. */
+static int encode_piece(Encoder *e, int pass, const unsigned char *s, size_t n) {
+    if (pass == 2) return pretokenize(e, 0, s, n);
+    if (pass == 0 || !e->t->nfc) return cut_added(e, pass, s, n);
+    unsigned char *norm;
+    size_t len;
+    if (unicode_nfc(s, n, &norm, &len) != 0) return -1;
+    int rc = norm ? cut_added(e, pass, norm, len) : cut_added(e, pass, s, n);
+    free(norm);
+    return rc;
+}
+
 static void encoder_free(Encoder *e) {
     free(e->syms);
     free(e->heap);
@@ -453,8 +497,15 @@ static void encoder_free(Encoder *e) {
     free(e->cache_ids);
 }
 
-int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, int **ids, size_t *n,
-                     SwanError *err) {
+/* The template's ids around the text (HF's post-processor). */
+static int emit_all(Encoder *e, const int *ids, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (emit(e, ids[i]) != 0) return -1;
+    return 0;
+}
+
+int tokenizer_encode_ex(const Tokenizer *t, const unsigned char *text, size_t len, int add_special,
+                        int **ids, size_t *n, SwanError *err) {
     if (len > INT_MAX) /* symbol positions and ids are ints */
         return swan_error_set(err, "tokenizer: text of %zu bytes is too long (at most %d)", len,
                               INT_MAX);
@@ -462,10 +513,12 @@ int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, 
     /* About 4 bytes per token in English; the byte tokenizer needs len. */
     size_t guess = t->bytes_only ? len + 1 : len / 3 + 16;
     int rc = grow((void **)&e.ids, &e.cap, guess, sizeof *e.ids);
+    if (rc == 0 && add_special) rc = emit_all(&e, t->prefix, t->nprefix);
     if (rc == 0 && t->bytes_only)
         for (size_t i = 0; i < len; i++) e.ids[e.n++] = text[i];
     else if (rc == 0)
         rc = encode_piece(&e, 0, text, len);
+    if (rc == 0 && add_special) rc = emit_all(&e, t->suffix, t->nsuffix);
     encoder_free(&e);
     if (rc != 0) {
         free(e.ids);
@@ -474,6 +527,11 @@ int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, 
     *ids = e.ids;
     *n = e.n;
     return 0;
+}
+
+int tokenizer_encode(const Tokenizer *t, const unsigned char *text, size_t len, int **ids, size_t *n,
+                     SwanError *err) {
+    return tokenizer_encode_ex(t, text, len, 1, ids, n, err);
 }
 
 int tokenizer_pretokenize(const Tokenizer *t, const unsigned char *text, size_t len, size_t **lens,

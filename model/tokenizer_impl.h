@@ -1,4 +1,4 @@
-/* Private to tokenizer_load.c and tokenizer_encode.c: the Tokenizer the
+/* Private to the tokenizer_*.c files: the Tokenizer the
  * loader builds and the encoder only reads, and the few helpers both sides
  * need. The helpers are static inline here, not in either .c file, so that
  * loading and encoding never call into each other. */
@@ -11,10 +11,17 @@
 #include <string.h>
 
 #include "tokenizer.h"
+#include "utf8.h"
 
 #define MAX_STEPS 8
 
-enum StepKind { STEP_SPLIT_GPT2, STEP_SPLIT_LLAMA3, STEP_PREFIX_SPACE };
+enum StepKind {
+    STEP_SPLIT_GPT2,
+    STEP_SPLIT_LLAMA3,
+    STEP_PREFIX_SPACE,
+    STEP_DIGITS_EACH, /* Digits, individual_digits: each numeric character a piece */
+    STEP_DIGITS_RUNS  /* Digits: runs of numeric characters pieces */
+};
 
 typedef struct {
     uint64_t pair; /* left id << 32 | right id */
@@ -42,12 +49,23 @@ struct Tokenizer {
     MergeSlot *merges;
     size_t merge_cap; /* power of two (0: no merges) */
     int ignore_merges;
+    int nfc; /* the normalizer is NFC */
     int steps[MAX_STEPS];
     int nsteps;
+    /* The post-processor's template for one sequence: ids before and after
+     * the text (add_special_tokens); malloc'ed, NULL when empty. */
+    int *prefix, *suffix;
+    size_t nprefix, nsuffix;
     AddedToken *added;            /* non-normalized first, then normalized */
     size_t nadded, nadded_raw;    /* nadded_raw: how many are non-normalized */
     unsigned char starts[2][256]; /* per pass: can an added token start with this byte */
 };
+
+struct cJSON;
+/* tokenizer_post.c: reads root's post_processor into t->prefix/suffix (the
+ * vocabulary must be loaded: the template's ids are checked against it). */
+int tokenizer_load_post_processor(const char *path, Tokenizer *t, const struct cJSON *root,
+                                  SwanError *err);
 
 /* Both sides hash token bytes the same way: the loader fills vocab_slots,
  * the encoder probes it. */
@@ -64,51 +82,6 @@ static inline uint64_t mix64(uint64_t x) {
     x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33;
     return x;
-}
-
-/* Length of the valid UTF-8 sequence at s[i] (1-4), or 0 if s[i] does not
- * start one: overlong forms, surrogates and > U+10FFFF are invalid. */
-static inline size_t utf8_valid_len(const unsigned char *s, size_t n, size_t i) {
-    unsigned c = s[i];
-    if (c < 0x80) return 1;
-    size_t len;
-    unsigned lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0) lo = 0xa0;
-        if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0) lo = 0x90;
-        if (c == 0xf4) hi = 0x8f;
-    } else
-        return 0;
-    if (i + len > n || s[i + 1] < lo || s[i + 1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if ((s[i + k] & 0xc0) != 0x80) return 0;
-    return len;
-}
-
-/* Decodes the (known valid) UTF-8 character at s[i]. */
-static inline uint32_t utf8_decode(const unsigned char *s, size_t i, size_t *len) {
-    unsigned c = s[i];
-    if (c < 0x80) {
-        *len = 1;
-        return c;
-    }
-    if (c < 0xe0) {
-        *len = 2;
-        return ((c & 0x1fu) << 6) | (s[i + 1] & 0x3fu);
-    }
-    if (c < 0xf0) {
-        *len = 3;
-        return ((c & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
-    }
-    *len = 4;
-    return ((c & 0x07u) << 18) | ((s[i + 1] & 0x3fu) << 12) | ((s[i + 2] & 0x3fu) << 6) |
-           (s[i + 3] & 0x3fu);
 }
 
 /* Grows *buf to hold need elements of size sz. */

@@ -12,10 +12,24 @@ int tokenizer_is_bytes(const Tokenizer *t) {
 }
 
 const char *tokenizer_split_name(const Tokenizer *t) {
+    if (t->nsteps == 2 && t->steps[0] == STEP_DIGITS_EACH && t->steps[1] == STEP_SPLIT_GPT2)
+        return "command-r";          /* llama.cpp: each digit alone, then the GPT-2 regex */
     if (t->nsteps != 1) return NULL; /* no split, or a prefix space before it */
     return t->steps[0] == STEP_SPLIT_LLAMA3 ? "llama-bpe"
            : t->steps[0] == STEP_SPLIT_GPT2 ? "gpt-2"
                                             : NULL;
+}
+
+int tokenizer_normalizes(const Tokenizer *t) {
+    return t->nfc;
+}
+
+void tokenizer_template(const Tokenizer *t, const int **prefix, size_t *nprefix, const int **suffix,
+                        size_t *nsuffix) {
+    *prefix = t->prefix;
+    *nprefix = t->nprefix;
+    *suffix = t->suffix;
+    *nsuffix = t->nsuffix;
 }
 
 /* GPT-2's bytes_to_unicode: printable bytes stand for themselves, the

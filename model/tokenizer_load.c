@@ -12,6 +12,7 @@
 
 #include "file_read.h"
 #include "tokenizer_impl.h"
+#include "unicode_normalize.h"
 
 #define TOKENIZER_MAX_BYTES ((size_t)1 << 30)
 
@@ -50,6 +51,8 @@ void tokenizer_free(Tokenizer *t) {
     free(t->vocab_slots);
     free(t->merges);
     free(t->added);
+    free(t->prefix);
+    free(t->suffix);
     free(t);
 }
 
@@ -305,15 +308,21 @@ static int load_bytelevel(Load *L, const cJSON *p) {
     return use_regex ? add_step(L, STEP_SPLIT_GPT2) : 0;
 }
 
-/* ByteLevel alone, or Sequence[Split..., ByteLevel]: ByteLevel must come last
- * because its alphabet mapping would change what a later regex sees. */
+static int load_digits(Load *L, const cJSON *p) {
+    int each;
+    if (json_flag(L, p, "individual_digits", &each) != 0) return -1;
+    return add_step(L, each ? STEP_DIGITS_EACH : STEP_DIGITS_RUNS);
+}
+
+/* ByteLevel alone, or Sequence[Split or Digits..., ByteLevel]: ByteLevel must
+ * come last because its alphabet mapping would change what a later step sees. */
 static int load_pre_tokenizer(Load *L, const cJSON *p) {
     const char *type = json_type(p);
     if (!strcmp(type, "ByteLevel")) return load_bytelevel(L, p);
     if (strcmp(type, "Sequence") != 0)
         return swan_error_set(L->err,
                               "%s: pre_tokenizer '%s' is not supported (ByteLevel, or a "
-                              "Sequence of Split steps ending in ByteLevel)",
+                              "Sequence of Split and Digits steps ending in ByteLevel)",
                               L->path, type);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(p, "pretokenizers"), *step;
     int n = cJSON_GetArraySize(list), i = 0;
@@ -325,23 +334,42 @@ static int load_pre_tokenizer(Load *L, const cJSON *p) {
             if (load_split(L, step) != 0) return -1;
             continue;
         }
+        if (!last && !strcmp(st, "Digits")) {
+            if (load_digits(L, step) != 0) return -1;
+            continue;
+        }
         break;
     }
     return swan_error_set(L->err,
-                          "%s: pre_tokenizer Sequence is supported only as Split steps "
-                          "followed by ByteLevel",
+                          "%s: pre_tokenizer Sequence is supported only as Split and Digits "
+                          "steps followed by ByteLevel",
                           L->path);
 }
 
-static int check_normalizer_decoder(Load *L, const cJSON *root) {
-    const cJSON *norm = cJSON_GetObjectItemCaseSensitive(root, "normalizer");
-    if (norm && !cJSON_IsNull(norm)) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(norm, "normalizers");
-        if (strcmp(json_type(norm), "Sequence") != 0 || cJSON_GetArraySize(list) != 0)
-            return swan_error_set(L->err,
-                                  "%s: normalizer '%s' is not supported (text must be used as is)",
-                                  L->path, json_type(norm));
+/* No normalizer, NFC, or a Sequence of NFCs (NFC twice is NFC once). */
+static int load_normalizer(Load *L, const cJSON *norm) {
+    if (!norm || cJSON_IsNull(norm)) return 0;
+    const char *type = json_type(norm);
+    if (!strcmp(type, "NFC")) {
+        L->t->nfc = 1;
+        return 0;
     }
+    if (!strcmp(type, "Sequence")) {
+        const cJSON *step;
+        cJSON_ArrayForEach(step, cJSON_GetObjectItemCaseSensitive(norm, "normalizers")) {
+            if (strcmp(json_type(step), "NFC") != 0) {
+                type = json_type(step);
+                break;
+            }
+            L->t->nfc = 1;
+        }
+        if (!step) return 0;
+    }
+    return swan_error_set(L->err, "%s: normalizer '%s' is not supported (only NFC)", L->path, type);
+}
+
+static int check_normalizer_decoder(Load *L, const cJSON *root) {
+    if (load_normalizer(L, cJSON_GetObjectItemCaseSensitive(root, "normalizer")) != 0) return -1;
     const cJSON *dec = cJSON_GetObjectItemCaseSensitive(root, "decoder");
     if (dec && !cJSON_IsNull(dec) && strcmp(json_type(dec), "ByteLevel") != 0)
         return swan_error_set(L->err, "%s: decoder '%s' is not supported (only ByteLevel)", L->path,
@@ -349,9 +377,47 @@ static int check_normalizer_decoder(Load *L, const cJSON *root) {
     return 0;
 }
 
-static int load_added_one(Load *L, const cJSON *a, AddedToken *out) {
+/* An added token's content: matched as typed; decoding gives its
+ * alphabet-decoded bytes, as HF's ByteLevel decoder does for every token. */
+static int added_content(Load *L, AddedToken *out, const char *text) {
+    int bytelevel;
+    size_t len = strlen(text);
+    if (arena_add(L->t, text, len, &out->off) != 0)
+        return swan_error_set(L->err, "%s: out of memory", L->path);
+    out->len = len;
+    if (L->t->tok_len[out->id] == UINT32_MAX) return set_token(L, out->id, text, &bytelevel);
+    /* The id is taken: fine only for the very same token (HF reuses a model
+     * token's id for an added token with its content). */
+    const unsigned char *old = L->t->arena + L->t->tok_off[out->id];
+    size_t oldlen = L->t->tok_len[out->id];
+    unsigned char raw[1024];
+    if (len <= sizeof raw && token_raw_bytes(text, raw, &bytelevel) == oldlen &&
+        !memcmp(raw, old, oldlen))
+        return 0;
+    return swan_error_set(L->err, "%s: added token '%s' has id %d, which another token has", L->path,
+                          text, out->id);
+}
+
+/* A normalized token's content as HF keeps it: normalized too (so it is
+ * found in normalized text, and decodes as that). *norm is NULL when the
+ * content is its own NFC. */
+static int normalized_content(Load *L, const char *text, char **norm) {
+    unsigned char *out = NULL;
+    size_t len;
+    *norm = NULL;
+    if (unicode_nfc((const unsigned char *)text, strlen(text), &out, &len) != 0)
+        return swan_error_set(L->err, "%s: out of memory", L->path);
+    if (!out) return 0;
+    *norm = malloc(len + 1);
+    if (*norm) memcpy(*norm, out, len), (*norm)[len] = '\0';
+    free(out);
+    return *norm ? 0 : swan_error_set(L->err, "%s: out of memory", L->path);
+}
+
+static int load_added_one(Load *L, const cJSON *a, int normalized, AddedToken *out) {
     const cJSON *content = cJSON_GetObjectItemCaseSensitive(a, "content");
-    int single_word, bytelevel;
+    int single_word;
+    char *norm = NULL;
     if (!cJSON_IsString(content))
         return swan_error_set(L->err, "%s: added_tokens: entry without content", L->path);
     if (json_id(L, cJSON_GetObjectItemCaseSensitive(a, "id"), "added_tokens", &out->id) != 0 ||
@@ -365,24 +431,10 @@ static int load_added_one(Load *L, const cJSON *a, AddedToken *out) {
     if (single_word)
         return swan_error_set(L->err, "%s: added token '%s': single_word is not supported", L->path,
                               content->valuestring);
-    /* The content is matched as typed; decoding gives its alphabet-decoded
-     * bytes, as HF's ByteLevel decoder does for every token. */
-    size_t len = strlen(content->valuestring);
-    if (arena_add(L->t, content->valuestring, len, &out->off) != 0)
-        return swan_error_set(L->err, "%s: out of memory", L->path);
-    out->len = len;
-    if (L->t->tok_len[out->id] == UINT32_MAX)
-        return set_token(L, out->id, content->valuestring, &bytelevel);
-    /* The id is taken: fine only for the very same token (HF reuses a model
-     * token's id for an added token with its content). */
-    const unsigned char *old = L->t->arena + L->t->tok_off[out->id];
-    size_t oldlen = L->t->tok_len[out->id];
-    unsigned char raw[1024];
-    if (len <= sizeof raw && token_raw_bytes(content->valuestring, raw, &bytelevel) == oldlen &&
-        !memcmp(raw, old, oldlen))
-        return 0;
-    return swan_error_set(L->err, "%s: added token '%s' has id %d, which another token has", L->path,
-                          content->valuestring, out->id);
+    if (normalized && L->t->nfc && normalized_content(L, content->valuestring, &norm) != 0) return -1;
+    int rc = added_content(L, out, norm ? norm : content->valuestring);
+    free(norm);
+    return rc;
 }
 
 /* Added tokens, non-normalized ones first (see encode_piece). Empty contents
@@ -401,7 +453,7 @@ static int load_added(Load *L, const cJSON *added) {
             if (nv && json_flag(L, a, "normalized", &normalized) != 0) return -1;
             if (normalized != pass || (cJSON_IsString(c) && !*c->valuestring)) continue;
             AddedToken *tok = &t->added[t->nadded++];
-            if (load_added_one(L, a, tok) != 0) return -1;
+            if (load_added_one(L, a, pass, tok) != 0) return -1;
             t->starts[pass][t->arena[tok->off]] = 1;
         }
         if (pass == 0) t->nadded_raw = t->nadded;
@@ -435,7 +487,8 @@ static int load_tables(Load *L, const cJSON *root) {
     memset(t->tok_len, 0xff, (size_t)t->nids * sizeof *t->tok_len);
     if (load_vocab(L, vocab) != 0) return -1;
     if (merges && load_merges(L, merges) != 0) return -1;
-    return load_added(L, added);
+    if (load_added(L, added) != 0) return -1;
+    return tokenizer_load_post_processor(L->path, t, root, L->err);
 }
 
 int tokenizer_load(const char *path, Tokenizer **out, SwanError *err) {

@@ -29,8 +29,8 @@ int fuzz_documents(const char *name, const uint8_t *data, size_t size) {
     char *path = strdup(fuzz_write(name, data + 1, size - 1));
     if (!path) abort();
     int vocab = mode & 2 ? 4096 : 200;
-    DocReaderOptions o = {mode & 1 ? bpe : bytes, !(mode & 1), vocab, mode & 4 ? skip_some : NULL,
-                          NULL};
+    DocReaderOptions o = {mode & 1 ? bpe : bytes,      !(mode & 1), vocab,
+                          mode & 4 ? skip_some : NULL, NULL,        mode & 8 ? 1 : 0};
     DocReader r;
     doc_reader_init(&r, &path, 1, &o);
     Document d;

@@ -2,6 +2,9 @@
 // (npm package, Rust core with prebuilt binaries): trains a GPT-2-style and a
 // Llama-3-style byte-level BPE on the books, saves their tokenizer.json, and
 // records the reference ids for the books, a Unicode sweep and nasty strings.
+// Two more styles reuse those merges with the rest of Command R's and Llama
+// 3's published settings (NFC, Digits, a post-processor adding BOS); their
+// reference ids are HF's encode(text) default, add_special_tokens=True.
 // See README.md in this directory for how to run it. Output is deterministic.
 'use strict';
 const fs = require('fs');
@@ -50,6 +53,91 @@ const STYLES = {
     },
 };
 
+// Styles with a post-processor, on the merges trained above (`merges`). The
+// settings are the published ones: CohereForAI/c4ai-command-r-v01's
+// tokenizer.json (normalizer NFC; pre_tokenizer Sequence[Digits(individual
+// digits), ByteLevel(add_prefix_space false, trim_offsets true, use_regex
+// true)]; post_processor TemplateProcessing <BOS_TOKEN> $A; its special
+// tokens, none normalized) and meta-llama/Meta-Llama-3-8B's (the llama3style
+// pre_tokenizer; post_processor Sequence[ByteLevel(add_prefix_space true,
+// trim_offsets false, use_regex true), TemplateProcessing <|begin_of_text|>
+// $A]). commandrstyle also has two added tokens of its own to pin down where
+// NFC runs: a non-normalized one with a decomposed accent (matched in the raw
+// text) and normalized ones, one composed (matched after NFC), one written
+// decomposed (HF keeps the NFC of a normalized token's content, and matches
+// and decodes that). Neither is a Latin-1 letter, which the ByteLevel
+// decoder would take for a byte.
+const BOS_STYLES = {
+    commandrstyle: {
+        merges: 'gpt2style',
+        normalizer: { type: 'NFC' },
+        preTokenizer: {
+            type: 'Sequence',
+            pretokenizers: [
+                { type: 'Digits', individual_digits: true },
+                { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+            ],
+        },
+        ignoreMerges: false,
+        mergesAsPairs: false,
+        added: [
+            { content: '<PAD>', special: true }, { content: '<UNK>', special: true },
+            { content: '<CLS>', special: true }, { content: '<SEP>', special: true },
+            { content: '<MASK_TOKEN>', special: true }, { content: '<BOS_TOKEN>', special: true },
+            { content: '<EOS_TOKEN>', special: true }, { content: '<EOP_TOKEN>', special: true },
+            { content: '<|START_OF_TURN_TOKEN|>', special: false, normalized: false },
+            { content: '<|END_OF_TURN_TOKEN|>', special: true },
+            { content: '<|USER_TOKEN|>', special: false, normalized: false },
+            { content: '<|CHATBOT_TOKEN|>', special: false, normalized: false },
+            { content: '<|SYSTEM_TOKEN|>', special: false, normalized: false },
+            { content: '<e\u0301>', special: false, normalized: false },
+            { content: 'vi\u1ec7t', special: false, normalized: true },
+            { content: 'no\u0323\u0302i', special: false, normalized: true },
+        ],
+        template: (bosId) => ({
+            type: 'TemplateProcessing',
+            single: [{ SpecialToken: { id: '<BOS_TOKEN>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+            pair: [{ SpecialToken: { id: '<BOS_TOKEN>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } },
+                { SpecialToken: { id: '<BOS_TOKEN>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+            special_tokens: { '<BOS_TOKEN>': { id: '<BOS_TOKEN>', ids: [bosId], tokens: ['<BOS_TOKEN>'] } },
+        }),
+        bos: '<BOS_TOKEN>',
+    },
+    llama3bos: {
+        merges: 'llama3style',
+        normalizer: null,
+        preTokenizer: STYLES.llama3style.preTokenizer,
+        ignoreMerges: true,
+        mergesAsPairs: true,
+        added: [
+            { content: '<|begin_of_text|>', special: true },
+            { content: '<|end_of_text|>', special: true },
+            { content: '<|start_header_id|>', special: true },
+            { content: '<|end_header_id|>', special: true },
+            { content: '<|eot_id|>', special: true },
+        ],
+        template: (bosId) => ({
+            type: 'Sequence',
+            processors: [
+                { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+                {
+                    type: 'TemplateProcessing',
+                    single: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } },
+                        { Sequence: { id: 'A', type_id: 0 } }],
+                    pair: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } },
+                        { Sequence: { id: 'A', type_id: 0 } },
+                        { SpecialToken: { id: '<|begin_of_text|>', type_id: 1 } },
+                        { Sequence: { id: 'B', type_id: 1 } }],
+                    special_tokens: {
+                        '<|begin_of_text|>': { id: '<|begin_of_text|>', ids: [bosId], tokens: ['<|begin_of_text|>'] },
+                    },
+                },
+            ],
+        }),
+        bos: '<|begin_of_text|>',
+    },
+};
+
 // GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to
 // U+0100 upwards in byte order.
 function byteChars() {
@@ -62,15 +150,15 @@ function byteChars() {
     return chars;
 }
 
-function tokenizerJson(style, vocab, merges, added) {
+function tokenizerJson(style, vocab, merges, added, postProcessor = null) {
     return {
         version: '1.0',
         truncation: null,
         padding: null,
         added_tokens: added,
-        normalizer: null,
+        normalizer: style.normalizer || null,
         pre_tokenizer: style.preTokenizer,
-        post_processor: null,
+        post_processor: postProcessor,
         decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
         model: {
             type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null,
@@ -90,8 +178,12 @@ function train(name, style, files) {
     seed.save(tmp);
     const trained = JSON.parse(fs.readFileSync(tmp, 'utf8'));
     fs.unlinkSync(tmp);
-    const pairs = trained.model.merges.map((m) => (Array.isArray(m) ? m : m.split(' ')));
+    return trained.model.merges.map((m) => (Array.isArray(m) ? m : m.split(' ')));
+}
 
+// A tokenizer.json from trained merge pairs: the first merges up to VOCAB
+// tokens, the style's added tokens after them.
+function build(style, pairs) {
     // Ids: the 256 byte tokens by byte value, then merge results in merge order.
     const vocab = {};
     let nextId = 0;
@@ -107,9 +199,10 @@ function train(name, style, files) {
     }
     const added = style.added.map((t, i) => ({
         id: modelSize + i, content: t.content, single_word: false, lstrip: !!t.lstrip,
-        rstrip: !!t.rstrip, normalized: !t.special, special: t.special,
+        rstrip: !!t.rstrip, normalized: 'normalized' in t ? t.normalized : !t.special, special: t.special,
     }));
-    return tokenizerJson(style, vocab, merges, added);
+    const post = style.template ? style.template(modelSize + style.added.findIndex((t) => t.content === style.bos)) : null;
+    return tokenizerJson(style, vocab, merges, added, post);
 }
 
 // A tiny hand-made vocabulary for what trained merges rarely show: a token
@@ -163,8 +256,8 @@ function u32(ids) {
     return buf;
 }
 
-async function encode(tok, text) {
-    const enc = await tok.encode(text, null, { addSpecialTokens: false });
+async function encode(tok, text, addSpecialTokens = false) {
+    const enc = await tok.encode(text, null, { addSpecialTokens });
     return enc.getIds();
 }
 
@@ -264,15 +357,40 @@ function nastyStrings() {
     return s;
 }
 
+// Strings for NFC, Digits and the post-processors, checked in every style
+// (appended after the others, and left out of sample.txt, so that the older
+// styles' files stay as they were).
+function nfcStrings() {
+    const s = [];
+    const add = (name, text) => s.push({ name, text });
+    add('nfc_decomposed', 'cafe\u0301 nai\u0308ve re\u0301sume\u0301 A\u030a e\u0301\u0301 \u0301e');
+    add('nfc_composed', 'café naïve résumé Å ǘ ḗ ṩ ệ');
+    add('nfc_hangul', '\u1100\u1161 \u1100\u1161\u11a8 \uac00\u11a8 \u1112\u1161\u11ab\u1100\u1173\u11af \u1100\u1100\u1161\u1161 \uac01\u11a8 \u11a8\u1161 \uac00\u11a7');
+    add('nfc_reorder', 'a\u0301\u0323 a\u0323\u0301 q\u0307\u0323 e\u0308\u0331\u0301 o\u031b\u0323\u0301 x\u0345\u0314\u0342 a\u05b4\u05b0\u0591');
+    add('nfc_singletons', '\u212b \u2126 \u212a \u0340\u0341 \u0343 \u0374 \u037e \u0387 \u1fee \u2000\u2001');
+    add('nfc_exclusions', '\u0958\u0959 \u0915\u093c \u09dc \u0a33 \ufb1d \ufb2a \u05e9\u05bc\u05c1 \u2adc \u0f43 \u0f73 \u0f75 \u0f81 \u{1d15e}\u{1d160}');
+    add('nfc_devanagari', '\u0928\u093c \u0929 \u0930\u093c \u0931 \u0933\u093c \u0934 \u0915\u093c\u094d\u0937');
+    add('nfc_cjk_compat', '\uf900\uf901\ufa10\ufa6d\u{2f800}\u{2fa1d} \u8c48\u66f4');
+    add('nfc_token_content', 'no\u0323\u0302i no\u0302\u0323i n\u1ed9i n\u1ed9i\u0301 xno\u0323\u0302ix');
+    add('nfc_across_tokens', 'vie\u0323\u0302t vie\u0302\u0323t vi\u1ec7t vi\u1eb9\u0302t <e\u0301> <\u00e9> cafe<e\u0301>\u0301 <BOS_TOKEN>\u0301 x<|START_OF_TURN_TOKEN|>\u0301 vi\u1ec7t\u0301');
+    add('nfc_new_scripts', '\u{11f04}\u{11f41}\u{16d43} \u{1e4e8}\u0301 \u{11383}\u{113c2} \u{11385}\u{113c9} \u{11391}\u{113c9}');
+    add('nfc_long_marks', 'a' + '\u0301\u0323'.repeat(200) + ' b' + '\u0316'.repeat(100) + '\u0300'.repeat(100));
+    add('digits_scripts', '0123456789 ٠١٢٣ ۴۵۶ ०१२ ০১২ ๐๑๒ ０１２ ²³¹ ½¼ ⅠⅡⅫ ①②⑳ 𝟎𝟏 𑷠𑷡 𖿴 〇 二 x1y22z333');
+    add('digits_mixed', 'abc123def 4,567.89 1e10 $3.50 10% 2024-01-01 v1.2.3 a١b');
+    add('bos_texts', '<BOS_TOKEN><|begin_of_text|> <BOS_TOKEN>x <|begin_of_text|>\n<|end_of_text|><|eot_id|><|START_OF_TURN_TOKEN|><|USER_TOKEN|>hi<|END_OF_TURN_TOKEN|>');
+    return s;
+}
+
 async function main() {
     const books = fs.readdirSync(BOOKS).filter((f) => f.endsWith('.txt')).sort();
     if (!books.length) throw new Error(`${BOOKS}: no books`);
     const trainFiles = books.filter((f) => f !== HELD_OUT).map((f) => path.join(BOOKS, f));
-    const nasty = nastyStrings();
+    const base = nastyStrings();
+    const nasty = base.concat(nfcStrings());
     const bookLines = ['# style book bytes fnv64(bytes) tokens fnv64(ids as u32le)'];
     const sweepLines = ['# style block_start tokens fnv64(ids as u32le) pretokens fnv64(pretoken byte lengths as u32le)'];
     const cases = nasty.map((c) => ({ name: c.name, text_hex: Buffer.from(c.text, 'utf8').toString('hex') }));
-    const sample = nasty.filter((c) => !c.name.startsWith('random_')).map((c) => c.text).join('\n');
+    const sample = base.filter((c) => !c.name.startsWith('random_')).map((c) => c.text).join('\n');
     fs.writeFileSync(path.join(HERE, 'sample.txt'), sample);
 
     // Pre-token lengths in bytes (the pieces are in the byte-level alphabet,
@@ -280,11 +398,13 @@ async function main() {
     // would not notice a wrong boundary.
     const pieceLens = (tok, text) => tok.getPreTokenizer().preTokenizeString(text).map(([p]) => [...p].length);
 
+    const trained = {};
     for (const [name, style] of Object.entries(STYLES)) {
         const dir = path.join(HERE, name);
         fs.mkdirSync(dir, { recursive: true });
         const file = path.join(dir, 'tokenizer.json');
-        fs.writeFileSync(file, JSON.stringify(train(name, style, trainFiles), null, 1) + '\n');
+        trained[name] = train(name, style, trainFiles);
+        fs.writeFileSync(file, JSON.stringify(build(style, trained[name]), null, 1) + '\n');
         const tok = tk.Tokenizer.fromFile(file);
         for (const t of style.added)
             if (tok.tokenToId(t.content) !== VOCAB - style.added.length + style.added.indexOf(t))
@@ -335,9 +455,65 @@ async function main() {
         const back = await handTok.decode(ids, false);
         if (back !== nasty[i].text) cases[i].handmade_decoded_hex = Buffer.from(back, 'utf8').toString('hex');
     }
+    for (const [name, style] of Object.entries(BOS_STYLES))
+        await bosStyle(name, style, trained[style.merges], { books, nasty, cases, sample, bookLines, sweepLines, pieceLens });
+    // Digits without individual_digits (runs of digits): commandrstyle
+    // otherwise; checked on the nasty strings only.
+    const runs = JSON.parse(fs.readFileSync(path.join(HERE, 'commandrstyle', 'tokenizer.json'), 'utf8'));
+    runs.pre_tokenizer.pretokenizers[0].individual_digits = false;
+    fs.mkdirSync(path.join(HERE, 'digitruns'), { recursive: true });
+    const runsFile = path.join(HERE, 'digitruns', 'tokenizer.json');
+    fs.writeFileSync(runsFile, JSON.stringify(runs, null, 1) + '\n');
+    const runsTok = tk.Tokenizer.fromFile(runsFile);
+    for (let i = 0; i < nasty.length; i++) {
+        cases[i].digitruns = await encode(runsTok, nasty[i].text, true);
+        cases[i].digitruns_pre = pieceLens(runsTok, nasty[i].text);
+        const back = await runsTok.decode(cases[i].digitruns, false);
+        if (back !== nasty[i].text) cases[i].digitruns_decoded_hex = Buffer.from(back, 'utf8').toString('hex');
+    }
     fs.writeFileSync(path.join(HERE, 'books.txt'), bookLines.join('\n') + '\n');
     fs.writeFileSync(path.join(HERE, 'sweep.txt'), sweepLines.join('\n') + '\n');
     fs.writeFileSync(path.join(HERE, 'nasty.json'), '[\n' + cases.map((c) => JSON.stringify(c)).join(',\n') + '\n]\n');
+}
+
+// A style with a post-processor: ids with add_special_tokens=True (HF's
+// encode default) for the nasty strings, the sweep, the books (checksums
+// only) and sample.txt; without the special tokens they must be the same
+// ids less the BOS, which the CLI test relies on for --no-special.
+async function bosStyle(name, style, pairs, f) {
+    const dir = path.join(HERE, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'tokenizer.json');
+    fs.writeFileSync(file, JSON.stringify(build(style, pairs), null, 1) + '\n');
+    const tok = tk.Tokenizer.fromFile(file);
+    const bos = tok.tokenToId(style.bos);
+    const encodeBoth = async (text) => {
+        const ids = await encode(tok, text, true);
+        const plain = await encode(tok, text, false);
+        if (ids[0] !== bos || ids.length !== plain.length + 1 || ids.slice(1).some((id, i) => id !== plain[i]))
+            throw new Error(`${name}: the ids with special tokens are not BOS + the ids without`);
+        return ids;
+    };
+    for (const book of f.books) {
+        const bytes = fs.readFileSync(path.join(BOOKS, book));
+        const ids = await encodeBoth(bytes.toString('utf8'));
+        f.bookLines.push(`${name} ${book} ${bytes.length} ${fnv64Bytes(bytes)} ${ids.length} ${fnv64(ids)}`);
+    }
+    for (const base of sweepBlocks()) {
+        const text = sweepText(base);
+        const ids = await encodeBoth(text);
+        const lens = f.pieceLens(tok, text);
+        f.sweepLines.push(`${name} ${base.toString(16)} ${ids.length} ${fnv64(ids)} ${lens.length} ${fnv64(lens)}`);
+    }
+    for (let i = 0; i < f.nasty.length; i++) {
+        const ids = await encodeBoth(f.nasty[i].text);
+        f.cases[i][name] = ids;
+        f.cases[i][`${name}_pre`] = f.pieceLens(tok, f.nasty[i].text);
+        const back = await tok.decode(ids, false);
+        if (back !== f.nasty[i].text) f.cases[i][`${name}_decoded_hex`] = Buffer.from(back, 'utf8').toString('hex');
+    }
+    fs.writeFileSync(path.join(dir, 'sample.u32'), u32(await encodeBoth(f.sample)));
+    console.log(`${name}: BOS ${bos}`);
 }
 
 main().catch((e) => {
