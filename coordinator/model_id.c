@@ -75,7 +75,7 @@ static int hash_weights(uint64_t *h, const char *dir) {
     return rc;
 }
 
-int model_id(const char *model_dir, const char *tokenizer, char out[MODEL_ID_LEN + 1]) {
+int model_id(const char *model_dir, const char *tokenizer, int no_special, char out[MODEL_ID_LEN + 1]) {
     uint64_t h = 1469598103934665603ULL;
     char path[4096];
     SwanError err;
@@ -88,6 +88,9 @@ int model_id(const char *model_dir, const char *tokenizer, char out[MODEL_ID_LEN
         rc = hash_file(&h, tokenizer, 1);
     else if (rc == 0 && model_path(path, sizeof path, model_dir, MODEL_TOKENIZER_FILE, &err) == 0)
         hash_file(&h, path, 1); /* a model without tokenizer.json is scored with --tokenizer */
+    /* Ids without the post-processor's BOS are other inputs; the default
+     * hashes nothing more, so older result files keep their fingerprint. */
+    if (no_special) hash_bytes(&h, "no-special", 10);
     if (rc != 0) {
         cli_error("%s: cannot fingerprint the model: %s", model_dir, strerror(errno));
         return -1;

@@ -8,7 +8,9 @@
 #define MODEL_ID_LEN 16
 
 /* out: MODEL_ID_LEN hex digits and a NUL. tokenizer: the --tokenizer
- * choice (NULL: MODEL_DIR/tokenizer.json). -1 with a message. */
-int model_id(const char *model_dir, const char *tokenizer, char out[MODEL_ID_LEN + 1]);
+ * choice (NULL: MODEL_DIR/tokenizer.json); no_special: --no-special was
+ * given (text tokenized without the post-processor's BOS). -1 with a
+ * message. */
+int model_id(const char *model_dir, const char *tokenizer, int no_special, char out[MODEL_ID_LEN + 1]);
 
 #endif

@@ -313,7 +313,7 @@ int cmd_score(int argc, char **argv, int world) {
     char model[MODEL_ID_LEN + 1];
     if (cli_check_bytes_fit(o.tokenizer, o.model_dir, &cfg) == 0 &&
         cli_load_tokenizer(o.tokenizer, o.model_dir, &tok) == 0 &&
-        model_id(o.model_dir, o.tokenizer, model) == 0 &&
+        model_id(o.model_dir, o.tokenizer, o.no_special, model) == 0 &&
         sink_open(&sink, o.out_path, o.dump_path, o.resume, model) == 0) {
         DocReaderOptions ro = {.tokenizer = tok,
                                .bytes = bytes,

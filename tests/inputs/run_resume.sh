@@ -50,6 +50,10 @@ score --resume -o out.jsonl docs
 [ "$rc" -eq 0 ] && cmp -s before.jsonl out.jsonl && pass "a finished batch resumes to itself" ||
   fail "resuming a finished batch (exit $rc) changed the output"
 
+# Tokenized without the post-processor's special tokens: other inputs, refused.
+cp clean.jsonl special.jsonl
+refused "special.jsonl:1: a result of another model" --no-special --resume -o special.jsonl docs
+
 # No output yet: everything runs.
 score --resume -o fresh.jsonl docs
 [ "$rc" -eq 0 ] || fail "resume without an output file: exit $rc"
