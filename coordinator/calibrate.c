@@ -11,6 +11,7 @@
 #include "chunks.h"
 #include "cli.h"
 #include "commands.h"
+#include "cost_model.h"
 #include "forward.h"
 #include "kernels.h"
 #include "matrix.h"
@@ -19,19 +20,19 @@
 
 static const char calibrate_usage[] =
     "usage: swan bench calibrate -m MODEL_DIR [--context LEN] [--chunk C] [--threads T]\n"
-    "                            [-o FILE]\n"
+    "                            [--message-seconds S] [--byte-seconds B] [-o FILE]\n"
     "  measures GEMM and attention rates (window and global) on this machine and\n"
     "  writes them to FILE (default " CALIBRATION_DEFAULT_FILE "), which\n"
-    "  'swan plan --project' reads; --context 4096, --chunk 256, --threads 1\n";
-
-/* A hop of an activation between two ranks that the wire does not explain
- * (MPI matching, protobuf packing, waking the receiver): not measured here,
- * where there is one process; about what TCP between namespaces costs. */
-#define MESSAGE_SECONDS 150e-6
+    "  'swan plan --project' reads; --context 4096, --chunk 256, --threads 1;\n"
+    "  --message-seconds, --byte-seconds: what a message between ranks costs, fixed\n"
+    "  and per byte, as measured between this machine's hosts (launch/bench-scaling\n"
+    "  does, from a pipeline of a model whose layers cost almost nothing); default\n"
+    "  150e-6 and 2e-9\n";
 
 typedef struct {
     const char *model_dir, *out;
     long context, chunk, threads;
+    double message_seconds, byte_seconds;
 } CalibrateOptions;
 
 static int parse_option(int argc, char **argv, int *i, CalibrateOptions *o) {
@@ -56,6 +57,10 @@ static int parse_option(int argc, char **argv, int *i, CalibrateOptions *o) {
         return cli_parse_long(a, val, 1, 1 << 16, &o->chunk);
     else if (!strcmp(a, "--threads"))
         return cli_parse_long(a, val, 1, 4096, &o->threads);
+    else if (!strcmp(a, "--message-seconds"))
+        return cli_parse_double(a, val, 1e-9, 10, &o->message_seconds);
+    else if (!strcmp(a, "--byte-seconds"))
+        return cli_parse_double(a, val, 0, 1, &o->byte_seconds);
     else {
         cli_error("bench calibrate: unknown option '%s'", a);
         return -1;
@@ -63,17 +68,10 @@ static int parse_option(int argc, char **argv, int *i, CalibrateOptions *o) {
     return 0;
 }
 
-static double layer_weight_flops(const SwanConfig *c) {
-    double d = c->hidden_size, hd = c->head_dim, h = c->num_heads, kv = c->num_kv_heads;
-    return 2.0 * (d * (h + 2 * kv) * hd + h * hd * d + 3.0 * d * c->intermediate_size);
-}
-
-/* Attention FLOPs per token of one layer over a document of n tokens:
- * q.k and the weights' product with v, 2 FLOPs each per key and dimension. */
-static double attention_flops(const SwanConfig *c, LayerKind kind, long n) {
-    double keys = (n + 1) / 2.0, w = (double)c->sliding_window;
-    if (kind == LAYER_WINDOW && n > w) keys = (w * (w + 1) / 2.0 + (n - w) * w) / n;
-    return 4.0 * c->num_heads * c->head_dim * keys;
+/* Attention FLOPs per token of layer i over a document of n tokens. */
+static double attention_flops(const SwanConfig *c, int i, long n) {
+    StageWork w = cost_stage_work(c, i, i + 1, n, 0);
+    return w.window_attn + w.global_attn;
 }
 
 /* Seconds per token of the weight products of one layer at o->chunk rows. */
@@ -150,8 +148,8 @@ static int measure_kind(const CalibrateOptions *o, const SwanConfig *cfg, LayerK
         /* Attention too small to see beside the products: call it as fast. */
         if (attn < 0.05 * layer) attn = 0.05 * layer;
         if (products > 0 && layer > 0) {
-            *gemm_gflops = layer_weight_flops(&m.cfg) / products * 1e-9;
-            *attn_gflops = attention_flops(&m.cfg, kind, o->context) / attn * 1e-9;
+            *gemm_gflops = cost_layer_weight_flops(&m.cfg) / products * 1e-9;
+            *attn_gflops = attention_flops(&m.cfg, i, o->context) / attn * 1e-9;
             fprintf(stderr, "layer %d (%s): %.1f us/token, products %.1f us/token\n", i,
                     kind == LAYER_GLOBAL ? "global" : "window", layer * 1e6, products * 1e6);
             rc = 1;
@@ -206,13 +204,8 @@ static double median_model_time(const CalibrateOptions *o) {
 
 /* What the rates predict for the whole model on one rank, per token. */
 static double predicted_model(const SwanConfig *c, const Calibration *cal, long n) {
-    double t = 2.0 * c->vocab_size * c->hidden_size / (cal->gemm_gflops * 1e9);
-    for (int i = 0; i < c->num_layers; i++) {
-        LayerKind k = c->layer_kind[i];
-        double rate = k == LAYER_GLOBAL ? cal->attention_global_gflops : cal->attention_window_gflops;
-        t += layer_weight_flops(c) / (cal->gemm_gflops * 1e9) + attention_flops(c, k, n) / (rate * 1e9);
-    }
-    return t;
+    StageWork w = cost_stage_work(c, 0, c->num_layers, n, 1);
+    return cost_leader_seconds(&w, cal, 1);
 }
 
 static int calibrate(const CalibrateOptions *o, const SwanConfig *cfg, Calibration *cal) {
@@ -235,7 +228,8 @@ static int calibrate(const CalibrateOptions *o, const SwanConfig *cfg, Calibrati
     cal->gemm_gflops *= scale;
     cal->attention_window_gflops *= scale;
     cal->attention_global_gflops *= scale;
-    cal->message_seconds = MESSAGE_SECONDS;
+    cal->message_seconds = o->message_seconds;
+    cal->byte_seconds = o->byte_seconds;
     cal->context = o->context;
     cal->chunk = o->chunk;
     cal->threads = (int)o->threads;
@@ -243,7 +237,13 @@ static int calibrate(const CalibrateOptions *o, const SwanConfig *cfg, Calibrati
 }
 
 int cmd_calibrate(int argc, char **argv) {
-    CalibrateOptions o = {NULL, CALIBRATION_DEFAULT_FILE, 4096, 256, 1};
+    CalibrateOptions o = {NULL,
+                          CALIBRATION_DEFAULT_FILE,
+                          4096,
+                          256,
+                          1,
+                          CALIBRATION_MESSAGE_SECONDS,
+                          CALIBRATION_BYTE_SECONDS};
     for (int i = 1; i < argc; i++)
         if (parse_option(argc, argv, &i, &o)) return 2;
     if (!o.model_dir) {
