@@ -129,7 +129,7 @@ static double time_layer(const SwanModel *m, Stage *st, int i, const CalibrateOp
 /* Measures the first layer of the given kind: its products and the whole
  * layer; attention is the difference. 0 when the model has no such layer. */
 static int measure_kind(const CalibrateOptions *o, const SwanConfig *cfg, LayerKind kind,
-                        double *gemm_gflops, double *attn_gflops) {
+                        double *gemm_gflops, double *attn_gflops, double *by_chunk) {
     int i = 0;
     while (i < cfg->num_layers && cfg->layer_kind[i] != kind) i++;
     if (i == cfg->num_layers) return 0;
@@ -150,6 +150,10 @@ static int measure_kind(const CalibrateOptions *o, const SwanConfig *cfg, LayerK
         if (products > 0 && layer > 0) {
             *gemm_gflops = cost_layer_weight_flops(&m.cfg) / products * 1e-9;
             *attn_gflops = attention_flops(&m.cfg, i, o->context) / attn * 1e-9;
+            for (int k = 0; k < CALIBRATION_CHUNKS; k++) {
+                double t = time_products(&m.w.layers[0], &m.cfg, (long)CALIBRATION_FIRST_CHUNK << k);
+                by_chunk[k] = t > 0 ? cost_layer_weight_flops(&m.cfg) / t * 1e-9 : *gemm_gflops;
+            }
             fprintf(stderr, "layer %d (%s): %.1f us/token, products %.1f us/token\n", i,
                     kind == LAYER_GLOBAL ? "global" : "window", layer * 1e6, products * 1e6);
             rc = 1;
@@ -203,29 +207,41 @@ static double median_model_time(const CalibrateOptions *o) {
 }
 
 /* What the rates predict for the whole model on one rank, per token. */
-static double predicted_model(const SwanConfig *c, const Calibration *cal, long n) {
+static double predicted_model(const SwanConfig *c, const Calibration *cal, long n, long chunk) {
     StageWork w = cost_stage_work(c, 0, c->num_layers, n, 1);
-    return cost_leader_seconds(&w, cal, 1);
+    return cost_leader_seconds(&w, cal, 1, chunk);
 }
 
 static int calibrate(const CalibrateOptions *o, const SwanConfig *cfg, Calibration *cal) {
-    double gw = 0, gg = 0;
-    int w = measure_kind(o, cfg, LAYER_WINDOW, &gw, &cal->attention_window_gflops);
-    int g = measure_kind(o, cfg, LAYER_GLOBAL, &gg, &cal->attention_global_gflops);
+    double gw = 0, gg = 0, tw[CALIBRATION_CHUNKS] = {0}, tg[CALIBRATION_CHUNKS] = {0};
+    memset(cal, 0, sizeof *cal);
+    int w = measure_kind(o, cfg, LAYER_WINDOW, &gw, &cal->attention_window_gflops, tw);
+    int g = measure_kind(o, cfg, LAYER_GLOBAL, &gg, &cal->attention_global_gflops, tg);
     if (w < 0 || g < 0) return -1;
     /* A model without one kind gets the other's rate for it. */
     if (!w) cal->attention_window_gflops = cal->attention_global_gflops;
     if (!g) cal->attention_global_gflops = cal->attention_window_gflops;
     cal->gemm_gflops = w && g ? (gw + gg) / 2 : w ? gw : gg;
+    /* The table is only the products' shape over chunks: pinned to the
+     * rate measured at o->chunk, so the two agree there. */
+    double at = w && g ? (calibration_gemm_of(tw, o->chunk) + calibration_gemm_of(tg, o->chunk)) / 2
+                : w    ? calibration_gemm_of(tw, o->chunk)
+                       : calibration_gemm_of(tg, o->chunk);
+    for (int k = 0; k < CALIBRATION_CHUNKS; k++)
+        cal->gemm_by_chunk[k] = (w && g ? (tw[k] + tg[k]) / 2
+                                 : w    ? tw[k]
+                                        : tg[k]) *
+                                cal->gemm_gflops / at;
     /* One layer at a time runs warmer than a whole stage (its weights stay
      * in cache, nothing else runs between them): scale every rate so they
      * add up to the whole model's measured time. */
     double whole = median_model_time(o);
     if (whole <= 0) return -1;
-    double scale = predicted_model(cfg, cal, o->context) / whole;
+    double scale = predicted_model(cfg, cal, o->context, o->chunk) / whole;
     fprintf(stderr, "whole model: %.1f us/token measured, %.1f from the layers' rates\n", whole * 1e6,
             whole * scale * 1e6);
     cal->gemm_gflops *= scale;
+    for (int k = 0; k < CALIBRATION_CHUNKS; k++) cal->gemm_by_chunk[k] *= scale;
     cal->attention_window_gflops *= scale;
     cal->attention_global_gflops *= scale;
     cal->message_seconds = o->message_seconds;

@@ -29,8 +29,8 @@ StageWork cost_stage_work(const SwanConfig *c, int begin, int end, long context,
     return w;
 }
 
-double cost_leader_seconds(const StageWork *w, const Calibration *cal, int g) {
-    return w->products / (cal->gemm_gflops * 1e9) +
+double cost_leader_seconds(const StageWork *w, const Calibration *cal, int g, long chunk) {
+    return w->products / (calibration_gemm_gflops(cal, chunk) * 1e9) +
            w->window_attn / (cal->attention_window_gflops * 1e9) + cost_member_seconds(w, cal, g);
 }
 

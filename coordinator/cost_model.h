@@ -24,9 +24,10 @@ double cost_layer_weight_flops(const SwanConfig *c);
  * context tokens; last adds the LM head. */
 StageWork cost_stage_work(const SwanConfig *c, int begin, int end, long context, int last);
 
-/* Seconds per token a group of g ranks needs for w: the leader's products
- * and window attention plus its share of the global attention. */
-double cost_leader_seconds(const StageWork *w, const Calibration *cal, int g);
+/* Seconds per token a group of g ranks needs for w at chunk tokens a
+ * chunk: the leader's products and window attention plus its share of the
+ * global attention. */
+double cost_leader_seconds(const StageWork *w, const Calibration *cal, int g, long chunk);
 /* The same for a member: its share of the global attention. */
 double cost_member_seconds(const StageWork *w, const Calibration *cal, int g);
 

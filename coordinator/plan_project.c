@@ -110,7 +110,7 @@ void plan_project(const SwanConfig *cfg, const Plan *plan, const Calibration *ca
                                       s + 1 == plan->nstages);
         double bytes = cost_leader_bytes(cfg, w.nglobal, st->nranks, s == 0, s + 1 == plan->nstages,
                                          o->wire_bytes);
-        p->busy[s] = cost_leader_seconds(&w, cal, st->nranks) +
+        p->busy[s] = cost_leader_seconds(&w, cal, st->nranks, o->chunk) +
                      cost_hop_seconds(&w, cal, st->nranks, o->chunk, bytes);
         p->nglobal[s] = w.nglobal;
         p->member_busy[s] = cost_member_seconds(&w, cal, st->nranks) +

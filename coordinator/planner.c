@@ -32,10 +32,12 @@ typedef struct {
     int max_group;        /* largest G a stage may get */
     int fixed_group;      /* --nope-group, 0 = the planner picks per stage */
     const int *fixed_end; /* --stages: stage starting at i ends at fixed_end[i]; NULL = free */
-    double *base;         /* [L+1] seconds: weight products + window attention */
+    double *products;     /* [L+1] FLOPs of the weight products, at the chunk's rate */
+    double *window;       /* [L+1] seconds: window attention */
     double *global;       /* [L+1] seconds: global attention, which a group divides */
     int *nglobal;         /* [L+1] global layer counts */
-    double head;          /* seconds of the LM head, paid by the last stage */
+    double head;          /* FLOPs of the LM head, paid by the last stage */
+    double gemm;          /* FLOP/s of the products at the chunk */
     double hop;           /* seconds per token of one message at the chunk */
     double byte_s;        /* seconds per byte a leader moves */
     int wire_bytes;       /* bytes per activation value */
@@ -79,19 +81,21 @@ static int cost_model_init(CostModel *cm, const SwanConfig *cfg, const PlanReque
     memset(cm, 0, sizeof *cm);
     cm->cfg = cfg;
     cm->nlayers = L;
-    cm->base = calloc((size_t)L + 1, sizeof *cm->base);
+    cm->products = calloc((size_t)L + 1, sizeof *cm->products);
+    cm->window = calloc((size_t)L + 1, sizeof *cm->window);
     cm->global = calloc((size_t)L + 1, sizeof *cm->global);
     cm->nglobal = calloc((size_t)L + 1, sizeof *cm->nglobal);
-    if (!cm->base || !cm->global || !cm->nglobal)
+    if (!cm->products || !cm->window || !cm->global || !cm->nglobal)
         return swan_error_set(err, "plan: out of memory for %d layers", L);
     for (int i = 0; i < L; i++) {
         StageWork w = cost_stage_work(cfg, i, i + 1, req->context, 0);
-        cm->base[i + 1] = cm->base[i] + cost_leader_seconds(&w, cal, 1) -
-                          cost_member_seconds(&w, cal, 1);
+        cm->products[i + 1] = cm->products[i] + w.products;
+        cm->window[i + 1] = cm->window[i] + w.window_attn / (cal->attention_window_gflops * 1e9);
         cm->global[i + 1] = cm->global[i] + cost_member_seconds(&w, cal, 1);
         cm->nglobal[i + 1] = cm->nglobal[i] + w.nglobal;
     }
-    cm->head = 2.0 * cfg->vocab_size * cfg->hidden_size / (cal->gemm_gflops * 1e9);
+    cm->head = 2.0 * cfg->vocab_size * cfg->hidden_size;
+    cm->gemm = cal->gemm_gflops * 1e9;
     cm->hosts = req->hosts;
     cm->wire = req->link_rate > 0 && req->hosts > 1 ? 8.0 / req->link_rate : 0;
     cm->wire_bytes = req->wire_bytes > 0 ? req->wire_bytes : 4;
@@ -101,7 +105,8 @@ static int cost_model_init(CostModel *cm, const SwanConfig *cfg, const PlanReque
 }
 
 static void cost_model_free(CostModel *cm) {
-    free(cm->base);
+    free(cm->products);
+    free(cm->window);
     free(cm->global);
     free(cm->nglobal);
 }
@@ -125,8 +130,8 @@ static double stage_wire_bytes(const CostModel *cm, int i, int j, int g, int pre
 /* Seconds per token of stage [i, j) on g ranks, led by world rank leader. */
 static double stage_cost(const CostModel *cm, int i, int j, int g, int prev_g, int leader) {
     int ng = cm->nglobal[j] - cm->nglobal[i];
-    double t = cm->base[j] - cm->base[i] + (cm->global[j] - cm->global[i]) / g;
-    if (j == cm->nlayers) t += cm->head;
+    double flops = cm->products[j] - cm->products[i] + (j == cm->nlayers ? cm->head : 0);
+    double t = flops / cm->gemm + cm->window[j] - cm->window[i] + (cm->global[j] - cm->global[i]) / g;
     t += (2 + 2.0 * ng * (g - 1)) * cm->hop;
     if (cm->byte_s > 0)
         t += cm->byte_s * cost_leader_bytes(cm->cfg, ng, g, i == 0, j == cm->nlayers, cm->wire_bytes);
@@ -300,6 +305,7 @@ static int plan_at_chunk(CostModel *cm, DpCell *dp, const PlanRequest *req, cons
                          int chunk, Plan *plan, SwanError *err) {
     double period;
     cm->hop = cal->message_seconds / chunk;
+    cm->gemm = calibration_gemm_gflops(cal, chunk) * 1e9;
     if (search(cm, dp, &period, err)) return -1;
     memset(plan, 0, sizeof *plan);
     fill_plan(cm, dp, req->context, plan);

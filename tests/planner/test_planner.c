@@ -46,7 +46,17 @@ static SwanError err;
 
 /* Every FLOP at one rate and messages almost free: the cost model reduces
  * to balancing FLOPs, which the tests of the cuts below are written for. */
-static const Calibration flat = {10, 10, 10, 1e-9, 0, 4096, 256, 1};
+static Calibration rates(double gemm, double attn_window, double attn_global, double message) {
+    return (Calibration){.gemm_gflops = gemm,
+                         .attention_window_gflops = attn_window,
+                         .attention_global_gflops = attn_global,
+                         .message_seconds = message,
+                         .context = 4096,
+                         .chunk = 256,
+                         .threads = 1};
+}
+
+static Calibration flat;
 
 static int make_req(const SwanConfig *c, PlanRequest *req) {
     err.msg[0] = '\0';
@@ -332,8 +342,7 @@ static int group_ranks(const SwanConfig *c) {
 
 static void test_attention_rate_moves_groups(void) {
     SwanConfig c = make_cfg("SSSNSSSN", 64, 4, 128, 256, 16);
-    Calibration slow_attn = {10, 10, 0.5, 1e-6, 0, 4096, 256, 1},
-                fast_attn = {10, 10, 500, 1e-6, 0, 4096, 256, 1};
+    Calibration slow_attn = rates(10, 10, 0.5, 1e-6), fast_attn = rates(10, 10, 500, 1e-6);
     PlanRequest req = {.nranks = 9, .context = 65536, .cal = &slow_attn};
     CHECK(make_req(&c, &req) == 0, "%s", err.msg);
     int slow_groups = group_ranks(&c);
@@ -348,7 +357,7 @@ static void test_attention_rate_moves_groups(void) {
 
 static void test_message_cost_moves_chunk(void) {
     SwanConfig c = make_cfg("SSSSSSSS", 64, 4, 256, 256, 16);
-    Calibration cheap = {10, 10, 10, 1e-8, 0, 4096, 256, 1}, dear = {10, 10, 10, 2e-3, 0, 4096, 256, 1};
+    Calibration cheap = rates(10, 10, 10, 1e-8), dear = rates(10, 10, 10, 2e-3);
     PlanRequest req = {.nranks = 5, .context = 4096, .cal = &cheap};
     CHECK(make_req(&c, &req) == 0, "%s", err.msg);
     int cheap_chunk = plan.chunk;
@@ -424,7 +433,27 @@ static void test_explicit_options_win(void) {
     free_cfg(&c);
 }
 
+/* Products that run slower on few rows push the chunk up. */
+static void test_gemm_by_chunk_moves_chunk(void) {
+    SwanConfig c = make_cfg("SSSSSSSS", 64, 4, 256, 256, 16);
+    Calibration even = rates(10, 10, 10, 1e-8), ramp = even;
+    for (int k = 0; k < CALIBRATION_CHUNKS; k++) ramp.gemm_by_chunk[k] = 2.0 * (k + 1);
+    PlanRequest req = {.nranks = 5, .context = 4096, .cal = &even};
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    int even_chunk = plan.chunk;
+    req.cal = &ramp;
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    CHECK(plan.chunk > even_chunk, "chunk %d with slow small products, %d with even ones", plan.chunk,
+          even_chunk);
+    CHECK(calibration_gemm_gflops(&ramp, 96) > 2 && calibration_gemm_gflops(&ramp, 96) < 4 &&
+              calibration_gemm_gflops(&ramp, 16) == 2 && calibration_gemm_gflops(&ramp, 1 << 20) == 12,
+          "interpolation: %g %g %g", calibration_gemm_gflops(&ramp, 96),
+          calibration_gemm_gflops(&ramp, 16), calibration_gemm_gflops(&ramp, 1 << 20));
+    free_cfg(&c);
+}
+
 int main(void) {
+    flat = rates(10, 10, 10, 1e-9);
     test_tiling_errors();
     test_too_few_ranks();
     test_nope_group();
@@ -440,5 +469,6 @@ int main(void) {
     test_message_cost_moves_chunk();
     test_in_flight_within_memory();
     test_explicit_options_win();
+    test_gemm_by_chunk_moves_chunk();
     return check_summary();
 }
