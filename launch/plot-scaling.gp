@@ -12,6 +12,7 @@ set format x "%.0s%cbit/s"
 set xlabel "link rate"
 set ylabel "tokens/s"
 set yrange [0:*]
+set offsets 0, 0, graph 0.05, 0
 set key bottom right
 set grid
 colors = "#1f77b4 #ff7f0e #2ca02c #d62728"
@@ -28,6 +29,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set xtics rotate by -45
-set key top left
+set yrange [0:*]
+set key above horizontal
 plot for [s=2:4] waits using s:xtic(1) title sprintf("stage %d", s - 2)
 unset multiplot
