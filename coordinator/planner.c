@@ -328,7 +328,7 @@ static void say_chunk(Plan *plan, const double *secs, const int *chunks, int n, 
             len += (size_t)snprintf(others + len, sizeof others - len, "; %d: %.1f", chunks[i],
                                     secs[i] * 1e6);
     snprintf(plan->why_chunk, sizeof plan->why_chunk,
-             "cost model: %.1f us/token over a batch, %.1f%% of it pipeline fill and drain%s",
+             "cost model: %.1f us/token over a batch, %.1f%% of it filling and draining the stages%s",
              secs[best] * 1e6, 100 * (1 - plan->period / secs[best]), others);
 }
 
