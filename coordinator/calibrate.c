@@ -11,6 +11,7 @@
 #include "chunks.h"
 #include "cli.h"
 #include "commands.h"
+#include "cost_model.h"
 #include "forward.h"
 #include "kernels.h"
 #include "matrix.h"
@@ -19,19 +20,19 @@
 
 static const char calibrate_usage[] =
     "usage: swan bench calibrate -m MODEL_DIR [--context LEN] [--chunk C] [--threads T]\n"
-    "                            [-o FILE]\n"
+    "                            [--message-seconds S] [--byte-seconds B] [-o FILE]\n"
     "  measures GEMM and attention rates (window and global) on this machine and\n"
     "  writes them to FILE (default " CALIBRATION_DEFAULT_FILE "), which\n"
-    "  'swan plan --project' reads; --context 4096, --chunk 256, --threads 1\n";
-
-/* A hop of an activation between two ranks that the wire does not explain
- * (MPI matching, protobuf packing, waking the receiver): not measured here,
- * where there is one process; about what TCP between namespaces costs. */
-#define MESSAGE_SECONDS 150e-6
+    "  'swan plan --project' reads; --context 4096, --chunk 256, --threads 1;\n"
+    "  --message-seconds, --byte-seconds: what a message between ranks costs, fixed\n"
+    "  and per byte, as measured between this machine's hosts (launch/bench-scaling\n"
+    "  does, from a pipeline of a model whose layers cost almost nothing); default\n"
+    "  150e-6 and 2e-9\n";
 
 typedef struct {
     const char *model_dir, *out;
     long context, chunk, threads;
+    double message_seconds, byte_seconds;
 } CalibrateOptions;
 
 static int parse_option(int argc, char **argv, int *i, CalibrateOptions *o) {
@@ -56,6 +57,10 @@ static int parse_option(int argc, char **argv, int *i, CalibrateOptions *o) {
         return cli_parse_long(a, val, 1, 1 << 16, &o->chunk);
     else if (!strcmp(a, "--threads"))
         return cli_parse_long(a, val, 1, 4096, &o->threads);
+    else if (!strcmp(a, "--message-seconds"))
+        return cli_parse_double(a, val, 1e-9, 10, &o->message_seconds);
+    else if (!strcmp(a, "--byte-seconds"))
+        return cli_parse_double(a, val, 0, 1, &o->byte_seconds);
     else {
         cli_error("bench calibrate: unknown option '%s'", a);
         return -1;
@@ -63,17 +68,10 @@ static int parse_option(int argc, char **argv, int *i, CalibrateOptions *o) {
     return 0;
 }
 
-static double layer_weight_flops(const SwanConfig *c) {
-    double d = c->hidden_size, hd = c->head_dim, h = c->num_heads, kv = c->num_kv_heads;
-    return 2.0 * (d * (h + 2 * kv) * hd + h * hd * d + 3.0 * d * c->intermediate_size);
-}
-
-/* Attention FLOPs per token of one layer over a document of n tokens:
- * q.k and the weights' product with v, 2 FLOPs each per key and dimension. */
-static double attention_flops(const SwanConfig *c, LayerKind kind, long n) {
-    double keys = (n + 1) / 2.0, w = (double)c->sliding_window;
-    if (kind == LAYER_WINDOW && n > w) keys = (w * (w + 1) / 2.0 + (n - w) * w) / n;
-    return 4.0 * c->num_heads * c->head_dim * keys;
+/* Attention FLOPs per token of layer i over a document of n tokens. */
+static double attention_flops(const SwanConfig *c, int i, long n) {
+    StageWork w = cost_stage_work(c, i, i + 1, n, 0);
+    return w.window_attn + w.global_attn;
 }
 
 /* Seconds per token of the weight products of one layer at o->chunk rows. */
@@ -131,7 +129,7 @@ static double time_layer(const SwanModel *m, Stage *st, int i, const CalibrateOp
 /* Measures the first layer of the given kind: its products and the whole
  * layer; attention is the difference. 0 when the model has no such layer. */
 static int measure_kind(const CalibrateOptions *o, const SwanConfig *cfg, LayerKind kind,
-                        double *gemm_gflops, double *attn_gflops) {
+                        double *gemm_gflops, double *attn_gflops, double *by_chunk) {
     int i = 0;
     while (i < cfg->num_layers && cfg->layer_kind[i] != kind) i++;
     if (i == cfg->num_layers) return 0;
@@ -150,8 +148,12 @@ static int measure_kind(const CalibrateOptions *o, const SwanConfig *cfg, LayerK
         /* Attention too small to see beside the products: call it as fast. */
         if (attn < 0.05 * layer) attn = 0.05 * layer;
         if (products > 0 && layer > 0) {
-            *gemm_gflops = layer_weight_flops(&m.cfg) / products * 1e-9;
-            *attn_gflops = attention_flops(&m.cfg, kind, o->context) / attn * 1e-9;
+            *gemm_gflops = cost_layer_weight_flops(&m.cfg) / products * 1e-9;
+            *attn_gflops = attention_flops(&m.cfg, i, o->context) / attn * 1e-9;
+            for (int k = 0; k < CALIBRATION_CHUNKS; k++) {
+                double t = time_products(&m.w.layers[0], &m.cfg, (long)CALIBRATION_FIRST_CHUNK << k);
+                by_chunk[k] = t > 0 ? cost_layer_weight_flops(&m.cfg) / t * 1e-9 : *gemm_gflops;
+            }
             fprintf(stderr, "layer %d (%s): %.1f us/token, products %.1f us/token\n", i,
                     kind == LAYER_GLOBAL ? "global" : "window", layer * 1e6, products * 1e6);
             rc = 1;
@@ -205,37 +207,45 @@ static double median_model_time(const CalibrateOptions *o) {
 }
 
 /* What the rates predict for the whole model on one rank, per token. */
-static double predicted_model(const SwanConfig *c, const Calibration *cal, long n) {
-    double t = 2.0 * c->vocab_size * c->hidden_size / (cal->gemm_gflops * 1e9);
-    for (int i = 0; i < c->num_layers; i++) {
-        LayerKind k = c->layer_kind[i];
-        double rate = k == LAYER_GLOBAL ? cal->attention_global_gflops : cal->attention_window_gflops;
-        t += layer_weight_flops(c) / (cal->gemm_gflops * 1e9) + attention_flops(c, k, n) / (rate * 1e9);
-    }
-    return t;
+static double predicted_model(const SwanConfig *c, const Calibration *cal, long n, long chunk) {
+    StageWork w = cost_stage_work(c, 0, c->num_layers, n, 1);
+    return cost_leader_seconds(&w, cal, 1, chunk);
 }
 
 static int calibrate(const CalibrateOptions *o, const SwanConfig *cfg, Calibration *cal) {
-    double gw = 0, gg = 0;
-    int w = measure_kind(o, cfg, LAYER_WINDOW, &gw, &cal->attention_window_gflops);
-    int g = measure_kind(o, cfg, LAYER_GLOBAL, &gg, &cal->attention_global_gflops);
+    double gw = 0, gg = 0, tw[CALIBRATION_CHUNKS] = {0}, tg[CALIBRATION_CHUNKS] = {0};
+    memset(cal, 0, sizeof *cal);
+    int w = measure_kind(o, cfg, LAYER_WINDOW, &gw, &cal->attention_window_gflops, tw);
+    int g = measure_kind(o, cfg, LAYER_GLOBAL, &gg, &cal->attention_global_gflops, tg);
     if (w < 0 || g < 0) return -1;
     /* A model without one kind gets the other's rate for it. */
     if (!w) cal->attention_window_gflops = cal->attention_global_gflops;
     if (!g) cal->attention_global_gflops = cal->attention_window_gflops;
     cal->gemm_gflops = w && g ? (gw + gg) / 2 : w ? gw : gg;
+    /* The table is only the products' shape over chunks: pinned to the
+     * rate measured at o->chunk, so the two agree there. */
+    double at = w && g ? (calibration_gemm_of(tw, o->chunk) + calibration_gemm_of(tg, o->chunk)) / 2
+                : w    ? calibration_gemm_of(tw, o->chunk)
+                       : calibration_gemm_of(tg, o->chunk);
+    for (int k = 0; k < CALIBRATION_CHUNKS; k++)
+        cal->gemm_by_chunk[k] = (w && g ? (tw[k] + tg[k]) / 2
+                                 : w    ? tw[k]
+                                        : tg[k]) *
+                                cal->gemm_gflops / at;
     /* One layer at a time runs warmer than a whole stage (its weights stay
      * in cache, nothing else runs between them): scale every rate so they
      * add up to the whole model's measured time. */
     double whole = median_model_time(o);
     if (whole <= 0) return -1;
-    double scale = predicted_model(cfg, cal, o->context) / whole;
+    double scale = predicted_model(cfg, cal, o->context, o->chunk) / whole;
     fprintf(stderr, "whole model: %.1f us/token measured, %.1f from the layers' rates\n", whole * 1e6,
             whole * scale * 1e6);
     cal->gemm_gflops *= scale;
+    for (int k = 0; k < CALIBRATION_CHUNKS; k++) cal->gemm_by_chunk[k] *= scale;
     cal->attention_window_gflops *= scale;
     cal->attention_global_gflops *= scale;
-    cal->message_seconds = MESSAGE_SECONDS;
+    cal->message_seconds = o->message_seconds;
+    cal->byte_seconds = o->byte_seconds;
     cal->context = o->context;
     cal->chunk = o->chunk;
     cal->threads = (int)o->threads;
@@ -243,7 +253,13 @@ static int calibrate(const CalibrateOptions *o, const SwanConfig *cfg, Calibrati
 }
 
 int cmd_calibrate(int argc, char **argv) {
-    CalibrateOptions o = {NULL, CALIBRATION_DEFAULT_FILE, 4096, 256, 1};
+    CalibrateOptions o = {NULL,
+                          CALIBRATION_DEFAULT_FILE,
+                          4096,
+                          256,
+                          1,
+                          CALIBRATION_MESSAGE_SECONDS,
+                          CALIBRATION_BYTE_SECONDS};
     for (int i = 1; i < argc; i++)
         if (parse_option(argc, argv, &i, &o)) return 2;
     if (!o.model_dir) {

@@ -75,6 +75,23 @@ int cli_parse_size(const char *opt, const char *text, double *out) {
     return 0;
 }
 
+int cli_parse_rate(const char *opt, const char *text, double *bits) {
+    char *end = NULL;
+    double v = text ? strtod(text, &end) : 0;
+    double unit = !end                           ? 0
+                  : !strcmp(end, "gbit")         ? 1e9
+                  : !strcmp(end, "mbit")         ? 1e6
+                  : !strcmp(end, "kbit")         ? 1e3
+                  : !strcmp(end, "bit") || !*end ? 1
+                                                 : 0;
+    if (!end || end == text || !unit || !(v > 0)) {
+        cli_error("%s '%s': give a rate such as 10gbit, 1gbit or 100mbit", opt, text ? text : "");
+        return -1;
+    }
+    *bits = v * unit;
+    return 0;
+}
+
 int cli_parse_wire_dtype(const char *opt, const char *text, int *bf16) {
     if (text && (!strcmp(text, "f32") || !strcmp(text, "bf16"))) {
         *bf16 = !strcmp(text, "bf16");

@@ -21,6 +21,10 @@ int cli_parse_double(const char *opt, const char *text, double lo, double hi, do
  * 1024, "KB"/"KiB" accepted too); -1 with a message otherwise. */
 int cli_parse_size(const char *opt, const char *text, double *out);
 
+/* A link rate as tc writes it ("10gbit", "100mbit", "64kbit", or plain
+ * bits/s) into bits/s; -1 with a message otherwise. */
+int cli_parse_rate(const char *opt, const char *text, double *bits);
+
 /* --wire-dtype f32|bf16: *bf16 = 1 for bf16; -1 with a message otherwise. */
 int cli_parse_wire_dtype(const char *opt, const char *text, int *bf16);
 

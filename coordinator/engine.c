@@ -7,6 +7,10 @@ Engine *engine_open(const SwanConfig *cfg, const EngineOptions *o, int world) {
     return world > 1 ? pipeline_engine_open(cfg, o, world) : local_engine_open(cfg, o);
 }
 
+int engine_in_flight(const Engine *e) {
+    return e->in_flight;
+}
+
 void engine_close(Engine *e) {
     if (e) e->ops->close(e);
 }

@@ -22,17 +22,21 @@
 
 typedef struct {
     const char *model_dir;
-    int chunk;
-    int threads;            /* BLAS threads per rank (0: the library's, one process only) */
-    int in_flight;          /* documents open at once (the pipeline's depth) */
-    int activations_bf16;   /* pipeline: stage boundaries carry bf16 */
-    ComputeMode compute;    /* how every rank's many-row products compute */
-    const char *stages;     /* pipeline: --stages override, or NULL */
-    int nope_group;         /* pipeline: ranks per global-layer group */
-    long context;           /* pipeline: length the planner balances for */
-    Progress *progress;     /* NULL: none; told of tokens as chunks finish */
-    double rank_timeout;    /* pipeline: the least seconds any wait on a rank is allowed */
-    double max_rank_memory; /* bytes a rank may use; 0: its share of its host */
+    int chunk;               /* tokens per chunk; 0: 512 alone, the planner's choice under MPI */
+    int threads;             /* BLAS threads per rank (0: the library's, one process only) */
+    int in_flight;           /* documents open at once (the pipeline's depth); 0: 4 alone,
+                                the planner's choice under MPI */
+    int activations_bf16;    /* pipeline: stage boundaries carry bf16 */
+    ComputeMode compute;     /* how every rank's many-row products compute */
+    const char *stages;      /* pipeline: --stages override, or NULL */
+    int nope_group;          /* pipeline: ranks per global-layer group */
+    long context;            /* pipeline: length the planner balances for */
+    Progress *progress;      /* NULL: none; told of tokens as chunks finish */
+    double rank_timeout;     /* pipeline: the least seconds any wait on a rank is allowed */
+    double max_rank_memory;  /* bytes a rank may use; 0: its share of its host */
+    const char *calibration; /* pipeline: the planner's rates; NULL: calibration_find's */
+    double link_rate;        /* pipeline: bits/s of each host's link; 0: not a limit */
+    int hosts;               /* pipeline: hosts the ranks are spread over; 0: not known */
 } EngineOptions;
 
 /* The caller's, alive and unchanged until its event. */
@@ -61,6 +65,8 @@ typedef struct Engine Engine;
 
 /* NULL when it cannot start (the message is printed). cfg outlives it. */
 Engine *engine_open(const SwanConfig *cfg, const EngineOptions *o, int world);
+/* Documents the engine takes at once: as given, or as the planner chose. */
+int engine_in_flight(const Engine *e);
 /* Ends the engine; under MPI the node ranks are told to exit. */
 void engine_close(Engine *e);
 /* 1 when another document may open now. */

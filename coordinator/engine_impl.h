@@ -17,6 +17,7 @@ typedef struct {
 /* Every implementation's struct starts with this. */
 struct Engine {
     const EngineOps *ops;
+    int chunk, in_flight; /* as given, or as the planner chose them */
 };
 
 Engine *local_engine_open(const SwanConfig *cfg, const EngineOptions *o);

@@ -142,6 +142,11 @@ Engine *local_engine_open(const SwanConfig *cfg, const EngineOptions *o) {
     }
     l->base.ops = &local_ops;
     l->o = *o;
+    /* One process has no pipeline to plan: the defaults of old. */
+    if (l->o.chunk <= 0) l->o.chunk = 512;
+    if (l->o.in_flight <= 0) l->o.in_flight = 4;
+    l->base.chunk = l->o.chunk;
+    l->base.in_flight = l->o.in_flight;
     kernels_set_threads(o->threads);
     if (cli_set_compute(o->compute) != 0) {
         local_close(&l->base);
@@ -149,7 +154,7 @@ Engine *local_engine_open(const SwanConfig *cfg, const EngineOptions *o) {
     }
     SwanError err;
     if (swan_model_load(&l->model, o->model_dir, 0, -1, 1, 1, &err) != 0 ||
-        stage_open(&l->stage, &l->model.cfg, &l->model.w, o->chunk, &err) != 0) {
+        stage_open(&l->stage, &l->model.cfg, &l->model.w, l->o.chunk, &err) != 0) {
         cli_error("%s", err.msg);
         local_close(&l->base);
         return NULL;

@@ -509,14 +509,34 @@ static double rank_memory(const PipelineEngine *p) {
     return p->o.max_rank_memory > 0 ? p->o.max_rank_memory : host_rank_share(watch_ranks_on_host(0));
 }
 
+/* The plan, with the chunk and documents in flight the cost model chose
+ * where the options left them open (0). */
 static int plan_pipeline(PipelineEngine *p) {
-    PlanRequest req = {p->world,        p->o.context, p->o.stages,
-                       p->o.nope_group, p->o.chunk,   rank_memory(p)};
+    Calibration cal;
+    const char *from;
     SwanError err;
+    if (calibration_find(&cal, p->o.calibration, &from, &err) != 0) {
+        cli_error("%s", err.msg);
+        return -1;
+    }
+    PlanRequest req = {.nranks = p->world,
+                       .context = p->o.context,
+                       .stages_spec = p->o.stages,
+                       .nope_group = p->o.nope_group,
+                       .chunk = p->o.chunk,
+                       .rank_memory = rank_memory(p),
+                       .in_flight = p->o.in_flight,
+                       .cal = &cal,
+                       .rates_from = from,
+                       .link_rate = p->o.link_rate,
+                       .hosts = p->o.hosts,
+                       .wire_bytes = p->o.activations_bf16 ? 2 : 4};
     if (plan_make(p->cfg, &req, &p->plan, &err) != 0) {
         cli_error("%s", err.msg);
         return -1;
     }
+    p->o.chunk = p->base.chunk = p->plan.chunk;
+    p->o.in_flight = p->base.in_flight = p->plan.in_flight;
     plan_print(p->cfg, &p->plan, stderr);
     for (int i = 0; i < p->plan.nstages; i++) p->plan_ranks += p->plan.stages[i].nranks;
     return 0;
@@ -573,8 +593,8 @@ Engine *pipeline_engine_open(const SwanConfig *cfg, const EngineOptions *o, int 
         pipeline_close(&p->base);
         return NULL;
     }
-    p->max_outstanding = 2L * p->plan.nstages + 2;
-    p->max_frame = wire_frame_limit(cfg, o->chunk);
+    p->max_outstanding = PLAN_OUTSTANDING(p->plan.nstages);
+    p->max_frame = wire_frame_limit(cfg, p->o.chunk);
     wire_on_peer_error(on_peer_error, p);
     send_setup(p);
     wait_ready(p);

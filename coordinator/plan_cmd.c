@@ -14,25 +14,28 @@
 
 static const char plan_usage[] =
     "usage: swan plan -m MODEL_DIR --ranks N --context LEN [--stages 0-3,4-7]\n"
-    "                 [--nope-group G]\n"
+    "                 [--nope-group G] [--chunk C] [--in-flight B] [--project]\n"
     "  -m, --model DIR     model directory (only config.json is read)\n"
     "  --ranks N           MPI world size, coordinator included (>= 2)\n"
     "  --context LEN       expected document length in tokens\n"
     "  --stages SPEC       inclusive layer ranges, one per stage, in order\n"
     "  --nope-group G      ranks per stage holding global (NoPE) layers\n"
+    "  --chunk C, --in-flight B   as 'swan score'; left out, the cost model chooses\n"
+    "                      them (as 'swan score' does under mpirun)\n"
+    "  --calibration FILE  the rates of 'swan bench calibrate' the cost model uses\n"
+    "                      (default: " CALIBRATION_DEFAULT_FILE " when it is here,\n"
+    "                      else built-in rates)\n"
     "  --project           predict tokens/s, per-stage busy and waiting time, bytes per\n"
-    "                      token on each link and memory per rank, from the rates of\n"
-    "                      'swan bench calibrate' (--calibration FILE, default\n"
-    "                      " CALIBRATION_DEFAULT_FILE ")\n"
+    "                      token on each link and memory per rank\n"
     "  --link-rate RATE    every host's link, as tc writes it: 10gbit, 1gbit, 100mbit\n"
     "  --hosts H           hosts the ranks are spread over, rank r on host r mod H\n"
     "                      (default: one host per rank)\n"
     "  --cores C           cores all ranks share (default: a core for each rank)\n"
-    "  --chunk C, --in-flight B, --wire-dtype f32|bf16   as 'swan score' (512, 4, f32);\n"
-    "                      the chunk also sizes the scratch in the memory estimate\n"
+    "  --wire-dtype f32|bf16   activations between stages, as 'swan score'\n"
     "  --json              the projection as one JSON object\n"
     "  --max-rank-memory SIZE  bytes (or K/M/G) a rank may use, for the longest\n"
-    "                      documents (default: 90%% of this host's memory over --ranks)\n";
+    "                      documents and documents in flight (default: 90%% of this\n"
+    "                      host's memory over --ranks)\n";
 
 typedef struct {
     const char *model_dir;
@@ -45,23 +48,6 @@ typedef struct {
     double link_rate; /* bits/s, 0: none given */
     int wire_bf16;
 } PlanOptions;
-
-/* "10gbit", "100mbit", "64kbit" or plain bits/s, as tc takes them. */
-static int parse_rate(const char *opt, const char *text, double *bits) {
-    char *end;
-    double v = strtod(text, &end);
-    double unit = !strcmp(end, "gbit")           ? 1e9
-                  : !strcmp(end, "mbit")         ? 1e6
-                  : !strcmp(end, "kbit")         ? 1e3
-                  : !strcmp(end, "bit") || !*end ? 1
-                                                 : 0;
-    if (end == text || !unit || !(v > 0)) {
-        cli_error("plan: %s '%s': give a rate such as 10gbit, 1gbit or 100mbit", opt, text);
-        return -1;
-    }
-    *bits = v * unit;
-    return 0;
-}
 
 /* The options that take no value; 1 if a was one. */
 static int parse_plan_flag(const char *a, PlanOptions *o) {
@@ -77,7 +63,7 @@ static int parse_plan_flag(const char *a, PlanOptions *o) {
 /* The cost model's options; 1 if a was one (its value checked into *rc). */
 static int parse_project_option(const char *a, const char *val, PlanOptions *o, int *rc) {
     if (!strcmp(a, "--link-rate"))
-        *rc = parse_rate(a, val, &o->link_rate);
+        *rc = cli_parse_rate(a, val, &o->link_rate);
     else if (!strcmp(a, "--calibration"))
         o->calibration = val;
     else if (!strcmp(a, "--hosts"))
@@ -128,9 +114,6 @@ static int parse_plan_option(int argc, char **argv, int *i, PlanOptions *o) {
 
 static int parse_plan_options(int argc, char **argv, PlanOptions *o) {
     memset(o, 0, sizeof *o);
-    o->calibration = CALIBRATION_DEFAULT_FILE;
-    o->chunk = 512;
-    o->in_flight = 4;
     for (int i = 1; i < argc; i++)
         if (parse_plan_option(argc, argv, &i, o)) return -1;
     const char *missing = !o->model_dir ? "a model (-m MODEL_DIR)"
@@ -145,21 +128,16 @@ static int parse_plan_options(int argc, char **argv, PlanOptions *o) {
 }
 
 /* The projection of the plan; the table goes after the plan, JSON alone. */
-static int project(const SwanConfig *cfg, const Plan *plan, const PlanOptions *o) {
-    Calibration cal;
-    SwanError err;
-    if (calibration_load(&cal, o->calibration, &err) != 0) {
-        cli_error("plan: %s", err.msg);
-        return -1;
-    }
-    ProjectOptions po = {o->link_rate, o->wire_bf16 ? 2 : 4, (int)o->hosts, (int)o->cores,
-                         o->chunk,     (int)o->in_flight};
+static int project(const SwanConfig *cfg, const Plan *plan, const PlanOptions *o,
+                   const Calibration *cal) {
+    ProjectOptions po = {o->link_rate,  o->wire_bf16 ? 2 : 4, (int)o->hosts,
+                         (int)o->cores, plan->chunk,          plan->in_flight};
     Projection *p = malloc(sizeof *p); /* large tables: off the stack */
     if (!p) {
         cli_error("plan: out of memory");
         return -1;
     }
-    plan_project(cfg, plan, &cal, &po, p);
+    plan_project(cfg, plan, cal, &po, p);
     if (o->json) {
         project_print_json(plan, &po, p, stdout);
     } else {
@@ -170,26 +148,50 @@ static int project(const SwanConfig *cfg, const Plan *plan, const PlanOptions *o
     return 0;
 }
 
+/* The plan for the options, with the rates they name (or find). */
+static int make_plan(const SwanConfig *cfg, const PlanOptions *o, Calibration *cal, Plan *plan) {
+    const char *from;
+    SwanError err;
+    if (calibration_find(cal, o->calibration, &from, &err) != 0) {
+        cli_error("plan: %s", err.msg);
+        return -1;
+    }
+    double share = o->rank_memory > 0 ? o->rank_memory : host_rank_share((int)o->ranks);
+    PlanRequest req = {.nranks = (int)o->ranks,
+                       .context = o->context,
+                       .stages_spec = o->stages,
+                       .nope_group = (int)o->nope_group,
+                       .chunk = (int)o->chunk,
+                       .rank_memory = share,
+                       .in_flight = (int)o->in_flight,
+                       .cal = cal,
+                       .rates_from = from,
+                       .link_rate = o->link_rate,
+                       .hosts = (int)o->hosts,
+                       .wire_bytes = o->wire_bf16 ? 2 : 4};
+    if (plan_make(cfg, &req, plan, &err) != 0) {
+        cli_error("%s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_plan(int argc, char **argv) {
     PlanOptions o;
     if (parse_plan_options(argc, argv, &o)) return 2;
     SwanConfig cfg;
-    SwanError err;
-    int rc;
     if (cli_load_config(o.model_dir, &cfg) != 0) return 1;
     /* Plan is large (a fixed table of stages): keep it off the stack. */
     Plan *plan = malloc(sizeof *plan);
-    double share = o.rank_memory > 0 ? o.rank_memory : host_rank_share((int)o.ranks);
-    PlanRequest req = {(int)o.ranks, o.context, o.stages, (int)o.nope_group, (int)o.chunk, share};
+    Calibration cal;
+    int rc = -1;
     if (!plan)
-        rc = swan_error_set(&err, "plan: out of memory");
+        cli_error("plan: out of memory");
     else
-        rc = plan_make(&cfg, &req, plan, &err);
-    if (rc)
-        cli_error("%s", err.msg);
-    else if (o.project)
-        rc = project(&cfg, plan, &o);
-    else
+        rc = make_plan(&cfg, &o, &cal, plan);
+    if (!rc && o.project)
+        rc = project(&cfg, plan, &o, &cal);
+    else if (!rc)
         plan_print(&cfg, plan, stdout);
     free(plan);
     swan_config_free(&cfg);

@@ -1,10 +1,11 @@
-/* The cost model behind `swan plan --project`: from a plan, the rates
- * `swan bench calibrate` measured and the link rate, the steady-state
- * throughput of a batch with enough documents in flight to keep every stage
- * busy. A rank's time per token is its products and attention at the
- * calibrated rates plus a fixed cost per message; a link's is its bytes per
- * token over its rate. Throughput is set by the slowest rank, the slowest
- * link, or the cores when ranks share them. */
+/* `swan plan --project`: what the cost model (cost_model.h, the one the
+ * planner chose the plan by) predicts for a plan, from the rates `swan
+ * bench calibrate` measured and the link rate: the steady-state throughput
+ * with every stage busy, and over a batch of the plan's documents in flight.
+ * A rank's time per token is its products and attention at the calibrated
+ * rates plus a fixed cost per message; a link's is its bytes per token over
+ * its rate. Throughput is set by the slowest rank, the busiest link, or the
+ * cores when ranks share them. */
 #ifndef SWAN_PLAN_PROJECT_H
 #define SWAN_PLAN_PROJECT_H
 
@@ -31,10 +32,14 @@ typedef struct {
 #define PROJECT_MAX_LINKS (2 * PROJECT_MAX_RANKS + 1)
 
 typedef struct {
-    double tokens_per_s;
-    const char *bound;                                   /* "stage", "cores" or "link" */
-    int nranks;                                          /* world size */
+    double tokens_per_s;       /* steady state: every stage has work */
+    double batch_tokens_per_s; /* over a batch of in_flight documents of the plan's context,
+                                  pipeline fill and drain included */
+    const char *bound;         /* "stage", "cores" or "link" */
+    int nranks;                /* world size */
     double busy[PLAN_MAX_STAGES], wait[PLAN_MAX_STAGES]; /* seconds per token, per stage */
+    double member_busy[PLAN_MAX_STAGES];                 /* seconds per token of each member */
+    int nglobal[PLAN_MAX_STAGES];                        /* global layers of each stage */
     double host_link_bytes; /* bytes per token on the busiest host link (one direction) */
     int nlinks;
     ProjectLink links[PROJECT_MAX_LINKS];

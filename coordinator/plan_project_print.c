@@ -8,6 +8,10 @@
 void project_print(const Plan *plan, const ProjectOptions *o, const Projection *p, FILE *out) {
     fprintf(out, "projected (cost model, not measured): %.1f tokens/s, bound by %s\n", p->tokens_per_s,
             p->bound);
+    fprintf(out,
+            "projected over a batch of %d documents of %ld tokens (pipeline fill and drain): "
+            "%.1f tokens/s\n",
+            o->in_flight, plan->context, p->batch_tokens_per_s);
     fprintf(out, "stage  busy us/token  waiting us/token  busy share\n");
     double t = p->tokens_per_s > 0 ? 1.0 / p->tokens_per_s : 0;
     for (int s = 0; s < plan->nstages; s++)
@@ -35,6 +39,7 @@ static cJSON *stages_json(const Plan *plan, const Projection *p) {
         cJSON_AddNumberToObject(o, "first_layer", st->layer_begin);
         cJSON_AddNumberToObject(o, "last_layer", st->layer_end - 1);
         cJSON_AddNumberToObject(o, "ranks", st->nranks);
+        cJSON_AddNumberToObject(o, "global_layers", p->nglobal[s]);
         cJSON_AddNumberToObject(o, "busy_s_per_token", p->busy[s]);
         cJSON_AddNumberToObject(o, "waiting_s_per_token", p->wait[s]);
         cJSON_AddItemToArray(a, o);
@@ -72,6 +77,8 @@ void project_print_json(const Plan *plan, const ProjectOptions *o, const Project
     if (!j) return;
     cJSON_AddBoolToObject(j, "projected", 1);
     cJSON_AddNumberToObject(j, "tokens_per_s", p->tokens_per_s);
+    cJSON_AddNumberToObject(j, "batch_tokens_per_s", p->batch_tokens_per_s);
+    cJSON_AddNumberToObject(j, "in_flight", o->in_flight);
     cJSON_AddStringToObject(j, "bound", p->bound);
     cJSON_AddNumberToObject(j, "context", (double)plan->context);
     cJSON_AddNumberToObject(j, "chunk", (double)o->chunk);

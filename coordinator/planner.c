@@ -1,32 +1,49 @@
-/* The planner: contiguous stages balanced by estimated per-token cost.
+/* The planner: contiguous stages balanced by the cost model (cost_model.h).
  *
  * A pipeline runs as fast as its slowest stage, so the plan minimises the
- * largest stage cost. For a bound T, a DP over cut points finds the plan
- * with every stage <= T that needs the fewest ranks (each stage takes the
- * smallest group that brings it under T); bisection on T then finds the
- * smallest T that fits the node ranks. Cuts and group sizes are thus chosen
- * together, which matters at long context where splitting a global layer's
- * attention over a group can beat another pipeline cut. --stages fixes the
- * cuts and --nope-group the group size; the same search fills in the rest. */
+ * largest stage time per token: compute at the calibrated rates, message
+ * hops, and bytes over the host links when a link rate is given. For a
+ * bound T, a DP over cut points finds the plan with every stage <= T that
+ * needs the fewest ranks (each stage takes the smallest group that brings it
+ * under T); bisection on T then finds the smallest T that fits the node
+ * ranks. Cuts and group sizes are thus chosen together, which matters at
+ * long context where splitting a global layer's attention over a group can
+ * beat another pipeline cut, and on slow links where a group's members on
+ * other hosts cost more wire than they save. --stages fixes the cuts and
+ * --nope-group the group size; the same search fills in the rest. When the
+ * request leaves the chunk open, every chunk from PLAN_MIN_CHUNK to
+ * PLAN_MAX_CHUNK is planned and the one with the least time per token over
+ * a batch (pipeline fill and drain included) wins. */
 #include "planner.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost_model.h"
+#include "planner_impl.h"
+
 /* Cost pieces prefix-summed over layers, so a stage [i, j) costs O(1). */
 typedef struct {
+    const SwanConfig *cfg;
     int nlayers;
     int node_ranks;
     int max_group;        /* largest G a stage may get */
     int fixed_group;      /* --nope-group, 0 = the planner picks per stage */
     const int *fixed_end; /* --stages: stage starting at i ends at fixed_end[i]; NULL = free */
-    double *base;         /* [L+1] weight FLOPs + window attention */
-    double *global;       /* [L+1] global attention, which a group divides */
+    double *products;     /* [L+1] FLOPs of the weight products, at the chunk's rate */
+    double *window;       /* [L+1] seconds: window attention */
+    double *global;       /* [L+1] seconds: global attention, which a group divides */
     int *nglobal;         /* [L+1] global layer counts */
-    double head;          /* LM head FLOPs, paid by the last stage */
+    double head;          /* FLOPs of the LM head, paid by the last stage */
+    double gemm;          /* FLOP/s of the products at the chunk */
+    double hop;           /* seconds per token of one message at the chunk */
+    double byte_s;        /* seconds per byte a leader moves */
+    int wire_bytes;       /* bytes per activation value */
+    double wire;          /* seconds per byte per token on a host link; 0: no limit */
+    int hosts;
+    double act_bytes; /* activation bytes per token between stages */
 } CostModel;
 
 /* Best way found to cover layers [0, j): compared lexicographically. */
@@ -37,17 +54,6 @@ typedef struct {
     int prev;     /* start of the last stage, -1 = unreachable */
     int group;
 } DpCell;
-
-static double layer_weight_flops(const SwanConfig *c) {
-    double d = c->hidden_size, hd = c->head_dim, h = c->num_heads, kv = c->num_kv_heads;
-    return 2.0 * (d * (h + 2 * kv) * hd + h * hd * d + 3.0 * d * c->intermediate_size);
-}
-
-/* Visible keys min(p + 1, w) averaged over positions 0 .. n-1. */
-static double window_mean_keys(long n, long w) {
-    if (n <= w) return (n + 1) / 2.0;
-    return ((double)w * (w + 1) / 2.0 + (double)(n - w) * w) / n;
-}
 
 /* Keys seen by positions a .. a + n - 1: min(p + 1, w) each (w 0: all). */
 static double keys_seen(long a, long n, long w) {
@@ -63,37 +69,44 @@ double plan_chunk_flops(const SwanConfig *cfg, const Plan *plan, int k, long pos
     double attn = 4.0 * cfg->num_heads * cfg->head_dim, flops = 0;
     for (int l = st->layer_begin; l < st->layer_end; l++) {
         long w = cfg->layer_kind[l] == LAYER_GLOBAL ? 0 : cfg->sliding_window;
-        flops += layer_weight_flops(cfg) * n + attn * keys_seen(pos0, n, w);
+        flops += cost_layer_weight_flops(cfg) * n + attn * keys_seen(pos0, n, w);
     }
     if (k == plan->nstages - 1) flops += 2.0 * cfg->vocab_size * cfg->hidden_size * n;
     return flops;
 }
 
-static int cost_model_init(CostModel *cm, const SwanConfig *cfg, long context, SwanError *err) {
+static int cost_model_init(CostModel *cm, const SwanConfig *cfg, const PlanRequest *req,
+                           const Calibration *cal, SwanError *err) {
     int L = cfg->num_layers;
     memset(cm, 0, sizeof *cm);
+    cm->cfg = cfg;
     cm->nlayers = L;
-    cm->base = calloc((size_t)L + 1, sizeof *cm->base);
+    cm->products = calloc((size_t)L + 1, sizeof *cm->products);
+    cm->window = calloc((size_t)L + 1, sizeof *cm->window);
     cm->global = calloc((size_t)L + 1, sizeof *cm->global);
     cm->nglobal = calloc((size_t)L + 1, sizeof *cm->nglobal);
-    if (!cm->base || !cm->global || !cm->nglobal)
+    if (!cm->products || !cm->window || !cm->global || !cm->nglobal)
         return swan_error_set(err, "plan: out of memory for %d layers", L);
-    double attn = 4.0 * cfg->num_heads * cfg->head_dim;
-    double wflops = layer_weight_flops(cfg);
-    double win = attn * window_mean_keys(context, cfg->sliding_window);
-    double glob = attn * (context + 1) / 2.0;
     for (int i = 0; i < L; i++) {
-        int g = cfg->layer_kind[i] == LAYER_GLOBAL;
-        cm->base[i + 1] = cm->base[i] + wflops + (g ? 0 : win);
-        cm->global[i + 1] = cm->global[i] + (g ? glob : 0);
-        cm->nglobal[i + 1] = cm->nglobal[i] + g;
+        StageWork w = cost_stage_work(cfg, i, i + 1, req->context, 0);
+        cm->products[i + 1] = cm->products[i] + w.products;
+        cm->window[i + 1] = cm->window[i] + w.window_attn / (cal->attention_window_gflops * 1e9);
+        cm->global[i + 1] = cm->global[i] + cost_member_seconds(&w, cal, 1);
+        cm->nglobal[i + 1] = cm->nglobal[i] + w.nglobal;
     }
     cm->head = 2.0 * cfg->vocab_size * cfg->hidden_size;
+    cm->gemm = cal->gemm_gflops * 1e9;
+    cm->hosts = req->hosts;
+    cm->wire = req->link_rate > 0 && req->hosts > 1 ? 8.0 / req->link_rate : 0;
+    cm->wire_bytes = req->wire_bytes > 0 ? req->wire_bytes : 4;
+    cm->act_bytes = cost_activation_bytes(cfg, cm->wire_bytes);
+    cm->byte_s = cal->byte_seconds;
     return 0;
 }
 
 static void cost_model_free(CostModel *cm) {
-    free(cm->base);
+    free(cm->products);
+    free(cm->window);
     free(cm->global);
     free(cm->nglobal);
 }
@@ -102,28 +115,40 @@ static int has_global(const CostModel *cm, int i, int j) {
     return cm->nglobal[j] > cm->nglobal[i];
 }
 
-/* The part of a stage's cost that a group does not divide. */
-static double stage_fixed_cost(const CostModel *cm, int i, int j) {
-    double c = cm->base[j] - cm->base[i];
-    return j == cm->nlayers ? c + cm->head : c;
+/* Bytes per token stage [i, j) on g ranks from leader sends and receives
+ * across hosts; the previous stage had prev_g ranks. */
+static double stage_wire_bytes(const CostModel *cm, int i, int j, int g, int prev_g, int leader) {
+    int h = cm->hosts, ng = cm->nglobal[j] - cm->nglobal[i];
+    double b = i == 0 ? COST_TOKEN_BYTES * cost_crosses(0, leader, h)
+                      : cm->act_bytes * cost_crosses(leader - prev_g, leader, h);
+    b += j == cm->nlayers ? COST_TOKEN_BYTES * cost_crosses(leader, 0, h)
+                          : cm->act_bytes * cost_crosses(leader, leader + g, h);
+    int away = (g - 1) - (g - 1) / h; /* members whose rank is not on the leader's host */
+    return b + away * (cost_member_bytes_out(cm->cfg, ng, g) + cost_member_bytes_in(cm->cfg, ng));
 }
 
-static double stage_cost(const CostModel *cm, int i, int j, int g) {
-    return stage_fixed_cost(cm, i, j) + (cm->global[j] - cm->global[i]) / g;
+/* Seconds per token of stage [i, j) on g ranks, led by world rank leader. */
+static double stage_cost(const CostModel *cm, int i, int j, int g, int prev_g, int leader) {
+    int ng = cm->nglobal[j] - cm->nglobal[i];
+    double flops = cm->products[j] - cm->products[i] + (j == cm->nlayers ? cm->head : 0);
+    double t = flops / cm->gemm + cm->window[j] - cm->window[i] + (cm->global[j] - cm->global[i]) / g;
+    t += (2 + 2.0 * ng * (g - 1)) * cm->hop;
+    if (cm->byte_s > 0)
+        t += cm->byte_s * cost_leader_bytes(cm->cfg, ng, g, i == 0, j == cm->nlayers, cm->wire_bytes);
+    if (cm->wire > 0) t += cm->wire * stage_wire_bytes(cm, i, j, g, prev_g, leader);
+    return t;
 }
 
-/* Smallest group that brings stage [i, j) under t; 0 if none does. */
-static int stage_min_group(const CostModel *cm, int i, int j, double t) {
-    if (!has_global(cm, i, j)) return stage_cost(cm, i, j, 1) <= t ? 1 : 0;
-    if (cm->fixed_group) return stage_cost(cm, i, j, cm->fixed_group) <= t ? cm->fixed_group : 0;
-    double rest = t - stage_fixed_cost(cm, i, j);
-    if (rest <= 0) return 0;
-    double want = ceil((cm->global[j] - cm->global[i]) / rest);
-    int g = want < 1 ? 1 : want > cm->max_group ? cm->max_group + 1 : (int)want;
-    /* the division above rounds; settle g against the cost we report */
-    while (g > 1 && stage_cost(cm, i, j, g - 1) <= t) g--;
-    while (g <= cm->max_group && stage_cost(cm, i, j, g) > t) g++;
-    return g <= cm->max_group ? g : 0;
+/* Smallest group that brings stage [i, j) under t; 0 if none does. A
+ * group's cost is not monotone in its size (members add hops and wire), so
+ * every size is tried. */
+static int stage_min_group(const CostModel *cm, int i, int j, double t, int prev_g, int leader) {
+    if (!has_global(cm, i, j)) return stage_cost(cm, i, j, 1, prev_g, leader) <= t ? 1 : 0;
+    if (cm->fixed_group)
+        return stage_cost(cm, i, j, cm->fixed_group, prev_g, leader) <= t ? cm->fixed_group : 0;
+    for (int g = 1; g <= cm->max_group; g++)
+        if (stage_cost(cm, i, j, g, prev_g, leader) <= t) return g;
+    return 0;
 }
 
 static int dp_better(const DpCell *a, const DpCell *b) {
@@ -138,16 +163,17 @@ static int dp_better(const DpCell *a, const DpCell *b) {
 static int dp_solve(const CostModel *cm, double t, DpCell *dp) {
     int L = cm->nlayers;
     for (int j = 0; j <= L; j++) dp[j] = (DpCell){0, 0, 0, -1, 0};
-    dp[0].prev = 0;
+    dp[0] = (DpCell){0, 0, 0, 0, 1};
     for (int i = 0; i < L; i++) {
         if (dp[i].prev < 0 || dp[i].stages >= PLAN_MAX_STAGES) continue;
         if (cm->fixed_end && cm->fixed_end[i] <= i) continue;
         int jlo = cm->fixed_end ? cm->fixed_end[i] : i + 1;
         int jhi = cm->fixed_end ? cm->fixed_end[i] : L;
+        int leader = dp[i].ranks + 1;
         for (int j = jlo; j <= jhi; j++) {
-            int g = stage_min_group(cm, i, j, t);
+            int g = stage_min_group(cm, i, j, t, dp[i].group, leader);
             if (!g) continue;
-            double c = stage_cost(cm, i, j, g);
+            double c = stage_cost(cm, i, j, g, dp[i].group, leader);
             DpCell cand = {dp[i].ranks + g, dp[i].stages + 1, dp[i].sumsq + c * c, i, g};
             if (cand.ranks <= cm->node_ranks && dp_better(&cand, &dp[j])) dp[j] = cand;
         }
@@ -165,10 +191,20 @@ static int min_ranks(const CostModel *cm) {
     return need;
 }
 
-/* Smallest bound that fits the node ranks; dp holds its plan. */
-static int search(const CostModel *cm, DpCell *dp, SwanError *err) {
-    /* Every stage costs at most the whole model run on one rank. */
-    double hi = stage_cost(cm, 0, cm->nlayers, 1), lo = 0;
+/* A bound every plan meets: each stage at most the whole model on one
+ * rank with its hops and every byte it could send, times two. */
+static double upper_bound(const CostModel *cm) {
+    double all = stage_cost(cm, 0, cm->nlayers, 1, 1, 1);
+    double g = cm->fixed_group ? cm->fixed_group : 1;
+    double members = cost_member_bytes_out(cm->cfg, cm->nglobal[cm->nlayers], 1) +
+                     cost_member_bytes_in(cm->cfg, cm->nglobal[cm->nlayers]);
+    all += g * (2.0 * cm->nglobal[cm->nlayers] * cm->hop + (cm->wire + cm->byte_s) * members);
+    return 2 * (all + 2 * cm->hop + 2 * (cm->wire + cm->byte_s) * cm->act_bytes);
+}
+
+/* Smallest bound that fits the node ranks; dp holds its plan, *period it. */
+static int search(const CostModel *cm, DpCell *dp, double *period, SwanError *err) {
+    double hi = upper_bound(cm), lo = 0;
     int need = dp_solve(cm, hi, dp);
     if (need == INT_MAX || need > cm->node_ranks) {
         need = min_ranks(cm);
@@ -177,7 +213,7 @@ static int search(const CostModel *cm, DpCell *dp, SwanError *err) {
                               "coordinator), have %d (--ranks %d)",
                               need, need + 1, cm->node_ranks, cm->node_ranks + 1);
     }
-    for (int it = 0; it < 200; it++) {
+    for (int it = 0; it < 200 && hi - lo > 1e-9 * hi; it++) {
         double mid = lo + (hi - lo) / 2;
         if (mid <= lo || mid >= hi) break;
         if (dp_solve(cm, mid, dp) <= cm->node_ranks)
@@ -186,127 +222,11 @@ static int search(const CostModel *cm, DpCell *dp, SwanError *err) {
             lo = mid;
     }
     dp_solve(cm, hi, dp);
+    *period = hi;
     return 0;
 }
 
-/* One decimal layer index at *s; -1 (and *s unmoved) if none. */
-static long parse_index(const char **s) {
-    if (**s < '0' || **s > '9') return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(*s, &end, 10);
-    if (errno) v = LONG_MAX;
-    *s = end;
-    return v;
-}
-
-static int parse_range(const char **s, const char *spec, long *a, long *b, SwanError *err) {
-    *a = parse_index(s);
-    *b = *a;
-    if (*a >= 0 && **s == '-') {
-        (*s)++;
-        *b = parse_index(s);
-    }
-    if (*a >= 0 && *b >= 0 && (!**s || **s == ',')) return 0;
-    if (!**s)
-        return swan_error_set(err,
-                              "--stages '%s': cannot read a layer range: it ends "
-                              "early (expected e.g. 0-3,4-7)",
-                              spec);
-    return swan_error_set(err,
-                          "--stages '%s': cannot read a layer range at character "
-                          "%d '%c' (expected e.g. 0-3,4-7)",
-                          spec, (int)(*s - spec) + 1, **s);
-}
-
-/* "a-b,c-d,..." (inclusive, single "5" allowed) -> fixed_end[begin] = end. */
-static int parse_stages(const char *spec, int L, int *fixed_end, SwanError *err) {
-    if (!*spec) return swan_error_set(err, "--stages is empty");
-    const char *s = spec;
-    long next = 0;
-    int n = 0;
-    for (;;) {
-        long a, b;
-        if (parse_range(&s, spec, &a, &b, err)) return -1;
-        if (a > b) return swan_error_set(err, "--stages: range %ld-%ld runs backwards", a, b);
-        if (b >= L)
-            return swan_error_set(err,
-                                  "--stages: layer %ld is out of range (the model "
-                                  "has %d layers, 0-%d)",
-                                  b, L, L - 1);
-        if (a < next)
-            return swan_error_set(err,
-                                  "--stages: range %ld-%ld overlaps layers already "
-                                  "staged (0-%ld); stages go in layer order",
-                                  a, b, next - 1);
-        if (a > next)
-            return swan_error_set(err,
-                                  "--stages: layers %ld-%ld are in no stage "
-                                  "(gap before %ld-%ld)",
-                                  next, a - 1, a, b);
-        if (++n > PLAN_MAX_STAGES)
-            return swan_error_set(err, "--stages: more than %d stages", PLAN_MAX_STAGES);
-        fixed_end[a] = (int)b + 1;
-        next = b + 1;
-        if (!*s) break;
-        s++;
-    }
-    if (next < L)
-        return swan_error_set(err,
-                              "--stages: layers %ld-%d are in no stage (the model "
-                              "has %d layers)",
-                              next, L - 1, L);
-    return 0;
-}
-
-static double layer_weight_bytes(const SwanConfig *c) {
-    double d = c->hidden_size, hd = c->head_dim;
-    double attn = d * (c->num_heads + 2.0 * c->num_kv_heads) * hd + c->num_heads * hd * d;
-    return 4.0 * (2 * d + attn + 3.0 * d * c->intermediate_size);
-}
-
-static void stage_estimates(const SwanConfig *cfg, const CostModel *cm, long context, int last,
-                            int index, PlanStage *st) {
-    double vd = (double)cfg->vocab_size * cfg->hidden_size;
-    double kv_row = (double)cfg->num_kv_heads * cfg->head_dim * 2 * 4;
-    long per_rank = (context + st->nranks - 1) / st->nranks;
-    long window = context < cfg->sliding_window ? context : cfg->sliding_window;
-    st->flops_per_token = stage_cost(cm, st->layer_begin, st->layer_end, st->nranks);
-    st->weight_bytes = layer_weight_bytes(cfg) * (st->layer_end - st->layer_begin);
-    st->window_cache_bytes = st->global_cache_bytes = 0;
-    for (int i = st->layer_begin; i < st->layer_end; i++) {
-        if (cfg->layer_kind[i] == LAYER_GLOBAL)
-            st->global_cache_bytes += per_rank * kv_row;
-        else
-            st->window_cache_bytes += window * kv_row;
-    }
-    if (index == 0) st->weight_bytes += 4 * vd;
-    /* a tied head reads the embedding, which stage 0 already counted */
-    if (index == last)
-        st->weight_bytes += 4 * (cfg->hidden_size + (cfg->tie_word_embeddings && index == 0 ? 0 : vd));
-}
-
-double plan_fixed_bytes(const SwanConfig *cfg, const Plan *plan, int k, int group_index, int chunk) {
-    const PlanStage *st = &plan->stages[k];
-    if (group_index > 0) return need_member_scratch_bytes(cfg, chunk);
-    return st->weight_bytes +
-           need_leader_scratch_bytes(cfg, chunk, k == plan->nstages - 1, st->nranks, 1);
-}
-
-/* The longest document every rank of stage k can take within rank_memory. */
-static long stage_longest_doc(const SwanConfig *cfg, const Plan *plan, int k, int chunk) {
-    const PlanStage *st = &plan->stages[k];
-    long longest = NEED_ANY_LENGTH;
-    for (int g = 0; g < st->nranks; g++) {
-        double budget = plan->rank_memory - plan_fixed_bytes(cfg, plan, k, g, chunk);
-        long n = need_longest_doc(cfg, st->layer_begin, st->layer_end, st->nranks, g, budget);
-        if (n < longest) longest = n;
-    }
-    return longest;
-}
-
-static void fill_plan(const SwanConfig *cfg, const CostModel *cm, const DpCell *dp, long context,
-                      Plan *plan) {
+static void fill_plan(const CostModel *cm, const DpCell *dp, long context, Plan *plan) {
     int n = 0;
     for (int j = cm->nlayers; j > 0; j = dp[j].prev) n++;
     plan->nstages = n;
@@ -317,11 +237,16 @@ static void fill_plan(const SwanConfig *cfg, const CostModel *cm, const DpCell *
         st->layer_end = j;
         st->nranks = dp[j].group;
     }
-    int rank = 1;
+    int rank = 1, prev_g = 1;
+    plan->period = 0;
     for (k = 0; k < n; k++) {
         PlanStage *st = &plan->stages[k];
         for (int r = 0; r < st->nranks; r++) st->ranks[r] = rank++;
-        stage_estimates(cfg, cm, context, n - 1, k, st);
+        plan_stage_estimates(cm->cfg, context, n - 1, k, st);
+        st->seconds_per_token = stage_cost(cm, st->layer_begin, st->layer_end, st->nranks, prev_g,
+                                           st->ranks[0]);
+        if (st->seconds_per_token > plan->period) plan->period = st->seconds_per_token;
+        prev_g = st->nranks;
     }
     plan->idle_ranks = cm->node_ranks - (rank - 1);
     plan->context = context;
@@ -339,19 +264,123 @@ static int check_request(const SwanConfig *cfg, const PlanRequest *req, SwanErro
     if (req->nope_group < 0 || req->nope_group > WIRE_MAX_GROUP)
         return swan_error_set(err, "plan: --nope-group %d is outside 1..%d", req->nope_group,
                               WIRE_MAX_GROUP);
+    if (req->chunk < 0 || req->in_flight < 0)
+        return swan_error_set(err, "plan: chunk and documents in flight must be positive");
     return 0;
+}
+
+/* Documents in flight: enough that rank 0 always has the chunks it keeps
+ * outstanding to send (and at least two, so one can start while another
+ * drains), as many as memory allows up to that. */
+static int choose_in_flight(const SwanConfig *cfg, Plan *plan) {
+    long ahead = PLAN_OUTSTANDING(plan->nstages);
+    long want = (ahead * plan->chunk + plan->context - 1) / plan->context;
+    if (want < 2) want = 2;
+    if (want > PLAN_MAX_IN_FLIGHT) want = PLAN_MAX_IN_FLIGHT;
+    int fit = plan_docs_fit(cfg, plan, plan->chunk, plan->context, PLAN_MAX_IN_FLIGHT);
+    int b = fit < want ? fit : (int)want;
+    if (b < 1) b = 1;
+    if (fit < want)
+        snprintf(plan->why_in_flight, sizeof plan->why_in_flight,
+                 "memory: %d of %ld tokens fit%s per rank; %ld would keep the %ld chunks rank 0 "
+                 "sends ahead coming",
+                 fit, plan->context, fit == 1 ? "s" : "", want, ahead);
+    else
+        snprintf(plan->why_in_flight, sizeof plan->why_in_flight,
+                 "cost model: keeps the %ld chunks rank 0 sends ahead coming through %d stage%s%s",
+                 ahead, plan->nstages, plan->nstages == 1 ? "" : "s",
+                 plan->rank_memory > 0 ? "; memory allows more" : "");
+    return b;
+}
+
+/* Seconds per token over a batch of the plan's documents in flight: the
+ * slowest stage's, plus the pipeline filling and draining around it. */
+static double batch_seconds(const Plan *plan) {
+    return plan->period *
+           (1 + cost_fill_fraction(plan->nstages, plan->chunk, plan->in_flight, plan->context));
+}
+
+/* The plan at one chunk; in flight as asked or chosen. */
+static int plan_at_chunk(CostModel *cm, DpCell *dp, const PlanRequest *req, const Calibration *cal,
+                         int chunk, Plan *plan, SwanError *err) {
+    double period;
+    cm->hop = cal->message_seconds / chunk;
+    cm->gemm = calibration_gemm_gflops(cal, chunk) * 1e9;
+    if (search(cm, dp, &period, err)) return -1;
+    memset(plan, 0, sizeof *plan);
+    fill_plan(cm, dp, req->context, plan);
+    plan->rank_memory = req->rank_memory;
+    plan->chunk = chunk;
+    plan->in_flight = req->in_flight > 0 ? req->in_flight : choose_in_flight(cm->cfg, plan);
+    return 0;
+}
+
+/* 1 when at least one document fits every rank beside this chunk's scratch. */
+static int chunk_fits(const SwanConfig *cfg, const Plan *plan) {
+    return plan_docs_fit(cfg, plan, plan->chunk, plan->context, 1) >= 1;
+}
+
+static void say_chunk(Plan *plan, const double *secs, const int *chunks, int n, int best) {
+    char others[96] = "";
+    size_t len = 0;
+    for (int i = best - 1; i <= best + 1; i += 2)
+        if (i >= 0 && i < n && len < sizeof others)
+            len += (size_t)snprintf(others + len, sizeof others - len, "; %d: %.1f", chunks[i],
+                                    secs[i] * 1e6);
+    snprintf(plan->why_chunk, sizeof plan->why_chunk,
+             "cost model: %.1f us/token over a batch, %.1f%% of it filling and draining the stages%s",
+             secs[best] * 1e6, 100 * (1 - plan->period / secs[best]), others);
+}
+
+/* Every candidate chunk (or the one asked for); the best batch time wins,
+ * among those whose scratch leaves room for a document when memory is known. */
+static int choose_chunk(CostModel *cm, DpCell *dp, const PlanRequest *req, const Calibration *cal,
+                        Plan *plan, Plan *trial, SwanError *err) {
+    double secs[16];
+    int chunks[16], n = 0, best = -1, best_fits = 0;
+    for (int c = req->chunk ? req->chunk : PLAN_MIN_CHUNK; n < 16; c *= 2) {
+        if (plan_at_chunk(cm, dp, req, cal, c, trial, err)) return -1;
+        int fits = req->rank_memory <= 0 || chunk_fits(cm->cfg, trial);
+        chunks[n] = c;
+        secs[n] = batch_seconds(trial);
+        if (best < 0 || (fits && !best_fits) || (fits == best_fits && secs[n] < secs[best])) {
+            best = n;
+            best_fits = fits;
+            memcpy(plan, trial, sizeof *plan);
+        }
+        n++;
+        if (req->chunk || c >= PLAN_MAX_CHUNK || c >= req->context) break;
+    }
+    if (!req->chunk) say_chunk(plan, secs, chunks, n, best);
+    return 0;
+}
+
+static void say_layout(Plan *plan, const PlanRequest *req, const Calibration *cal) {
+    char link[64] = "";
+    if (req->link_rate > 0 && req->hosts > 1)
+        snprintf(link, sizeof link, ", links %.3g bit/s over %d hosts", req->link_rate, req->hosts);
+    snprintf(plan->why_layout, sizeof plan->why_layout,
+             "stages and groups (cost model): slowest stage %.1f us/token at GEMM %.3g, "
+             "attention %.3g/%.3g GFLOP/s, %.0f us a message + %.2g ns a byte (%s)%s",
+             plan->period * 1e6, cal->gemm_gflops, cal->attention_window_gflops,
+             cal->attention_global_gflops, cal->message_seconds * 1e6, cal->byte_seconds * 1e9,
+             req->rates_from ? req->rates_from : "built-in rates", link);
 }
 
 int plan_make(const SwanConfig *cfg, const PlanRequest *req, Plan *plan, SwanError *err) {
     if (check_request(cfg, req, err)) return -1;
+    Calibration builtin;
+    calibration_defaults(&builtin);
+    const Calibration *cal = req->cal ? req->cal : &builtin;
     CostModel cm;
     int *fixed_end = NULL;
     DpCell *dp = calloc((size_t)cfg->num_layers + 1, sizeof *dp);
-    int rc = cost_model_init(&cm, cfg, req->context, err);
-    if (!rc && !dp) rc = swan_error_set(err, "plan: out of memory");
+    Plan *trial = malloc(sizeof *trial);
+    int rc = cost_model_init(&cm, cfg, req, cal, err);
+    if (!rc && (!dp || !trial)) rc = swan_error_set(err, "plan: out of memory");
     if (!rc && req->stages_spec) {
         fixed_end = calloc((size_t)cfg->num_layers + 1, sizeof *fixed_end);
-        rc = fixed_end ? parse_stages(req->stages_spec, cfg->num_layers, fixed_end, err)
+        rc = fixed_end ? plan_parse_stages(req->stages_spec, cfg->num_layers, fixed_end, err)
                        : swan_error_set(err, "plan: out of memory");
         cm.fixed_end = fixed_end;
     }
@@ -359,113 +388,16 @@ int plan_make(const SwanConfig *cfg, const PlanRequest *req, Plan *plan, SwanErr
         cm.node_ranks = req->nranks - 1;
         cm.max_group = cm.node_ranks < WIRE_MAX_GROUP ? cm.node_ranks : WIRE_MAX_GROUP;
         cm.fixed_group = req->nope_group;
-        memset(plan, 0, sizeof *plan);
-        rc = search(&cm, dp, err);
+        rc = choose_chunk(&cm, dp, req, cal, plan, trial, err);
     }
     if (!rc) {
-        fill_plan(cfg, &cm, dp, req->context, plan);
-        plan->rank_memory = req->rank_memory;
+        if (!req->stages_spec || !req->nope_group) say_layout(plan, req, cal);
         for (int k = 0; k < plan->nstages && req->rank_memory > 0; k++)
-            plan->stages[k].longest_doc = stage_longest_doc(cfg, plan, k,
-                                                            req->chunk > 0 ? req->chunk : 512);
+            plan->stages[k].longest_doc = plan_stage_longest_doc(cfg, plan, k, plan->chunk);
     }
     cost_model_free(&cm);
     free(fixed_end);
     free(dp);
+    free(trial);
     return rc;
-}
-
-/* Fixed point over the usual range so columns read at a glance. */
-static void fmt_num(char *buf, size_t n, double v) {
-    if (v == 0)
-        snprintf(buf, n, "0");
-    else if (v >= 100)
-        snprintf(buf, n, "%.0f", v);
-    else if (v >= 0.01)
-        snprintf(buf, n, "%.2f", v);
-    else
-        snprintf(buf, n, "%.2g", v);
-}
-
-static void print_header(const SwanConfig *cfg, const Plan *plan, FILE *out) {
-    int nglobal = 0, node_ranks = plan->idle_ranks;
-    for (int i = 0; i < cfg->num_layers; i++) nglobal += cfg->layer_kind[i] == LAYER_GLOBAL;
-    for (int k = 0; k < plan->nstages; k++) node_ranks += plan->stages[k].nranks;
-    fprintf(out,
-            "model: %d layers (%d sliding S, %d global N), d %d, heads %d/%d kv, "
-            "head_dim %d, ffn %d, vocab %d, window %ld%s\n",
-            cfg->num_layers, cfg->num_layers - nglobal, nglobal, cfg->hidden_size, cfg->num_heads,
-            cfg->num_kv_heads, cfg->head_dim, cfg->intermediate_size, cfg->vocab_size,
-            cfg->sliding_window, cfg->tie_word_embeddings ? ", tied head" : "");
-    fprintf(out,
-            "plan: context %ld tokens, %d ranks (rank 0 coordinates, %d nodes), "
-            "%d stage%s\n",
-            plan->context, node_ranks + 1, node_ranks, plan->nstages, plan->nstages == 1 ? "" : "s");
-}
-
-/* s/n mark a layer whose RoPE flag differs from its kind's default. */
-static void stage_kinds(const SwanConfig *cfg, const PlanStage *st, char *buf) {
-    int n = 0;
-    for (int i = st->layer_begin; i < st->layer_end; i++) {
-        int global = cfg->layer_kind[i] == LAYER_GLOBAL;
-        int usual = cfg->layer_rope[i] == !global;
-        buf[n++] = global ? (usual ? 'N' : 'n') : (usual ? 'S' : 's');
-    }
-    buf[n] = '\0';
-}
-
-static void stage_span(char *buf, size_t n, int a, int b) {
-    if (a == b)
-        snprintf(buf, n, "%d", a);
-    else
-        snprintf(buf, n, "%d-%d", a, b);
-}
-
-static void fmt_longest(char *buf, size_t n, long tokens) {
-    if (tokens == NEED_ANY_LENGTH)
-        snprintf(buf, n, "any");
-    else if (tokens < 0)
-        snprintf(buf, n, "none");
-    else
-        snprintf(buf, n, "%ld", tokens);
-}
-
-static void print_row(const SwanConfig *cfg, const Plan *plan, int k, int kinds_w, FILE *out) {
-    const PlanStage *st = &plan->stages[k];
-    char ranks[32], layers[32], fl[32], wb[32], wc[32], gc[32], longest[32] = "";
-    char *kinds = malloc((size_t)(st->layer_end - st->layer_begin) + 1);
-    if (!kinds) return;
-    stage_kinds(cfg, st, kinds);
-    stage_span(ranks, sizeof ranks, st->ranks[0], st->ranks[st->nranks - 1]);
-    stage_span(layers, sizeof layers, st->layer_begin, st->layer_end - 1);
-    fmt_num(fl, sizeof fl, st->flops_per_token / 1e9);
-    fmt_num(wb, sizeof wb, st->weight_bytes / 1048576.0);
-    fmt_num(wc, sizeof wc, st->window_cache_bytes / 1048576.0);
-    fmt_num(gc, sizeof gc, st->global_cache_bytes / 1048576.0);
-    fprintf(out, "%5d  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s", k, ranks, layers, kinds_w, kinds, fl,
-            wb, wc, gc);
-    if (plan->rank_memory > 0) fmt_longest(longest, sizeof longest, st->longest_doc);
-    fprintf(out, plan->rank_memory > 0 ? "  %11s\n" : "%s\n", longest);
-    free(kinds);
-}
-
-void plan_print(const SwanConfig *cfg, const Plan *plan, FILE *out) {
-    print_header(cfg, plan, out);
-    int kinds_w = 5, worst = 0;
-    for (int k = 0; k < plan->nstages; k++) {
-        const PlanStage *st = &plan->stages[k];
-        if (st->layer_end - st->layer_begin > kinds_w) kinds_w = st->layer_end - st->layer_begin;
-        if (st->flops_per_token > plan->stages[worst].flops_per_token) worst = k;
-    }
-    fprintf(out, "%5s  %-7s  %-7s  %-*s  %10s  %10s  %13s  %18s%s\n", "stage", "ranks", "layers",
-            kinds_w, "kinds", "GFLOP/tok", "weights MB", "window MB/doc", "global MB/doc/rank",
-            plan->rank_memory > 0 ? "  longest doc" : "");
-    for (int k = 0; k < plan->nstages; k++) print_row(cfg, plan, k, kinds_w, out);
-    char fl[32];
-    fmt_num(fl, sizeof fl, plan->stages[worst].flops_per_token / 1e9);
-    fprintf(out, "bottleneck: stage %d (%s GFLOP/token); idle ranks: %d\n", worst, fl,
-            plan->idle_ranks);
-    if (plan->rank_memory > 0)
-        fprintf(out, "longest doc: tokens a rank of the stage can hold within %.1f MiB per rank\n",
-                plan->rank_memory / 1048576.0);
 }

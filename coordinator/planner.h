@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "calibration.h"
 #include "config.h"
 #include "error.h"
 #include "memory_need.h"
@@ -24,6 +25,7 @@ typedef struct {
     int ranks[WIRE_MAX_GROUP];  /* world ranks; ranks[0] leads */
     /* estimates at the planned context */
     double flops_per_token;    /* weight matmuls plus attention at the context */
+    double seconds_per_token;  /* the cost model's: compute, message hops and wire */
     double weight_bytes;       /* f32 bytes the leader holds */
     double window_cache_bytes; /* per document, on the leader */
     double global_cache_bytes; /* per document, per group rank */
@@ -37,6 +39,12 @@ typedef struct {
     int idle_ranks;     /* node ranks the plan leaves unused */
     long context;       /* expected document length planned for */
     double rank_memory; /* bytes each rank may use (0: not known) */
+    int chunk;          /* tokens per chunk: the request's, or the cost model's choice */
+    int in_flight;      /* documents in flight: the request's, or the cost model's choice */
+    double period;      /* seconds per token of the slowest stage, by the cost model */
+    /* Why the planner chose what the request left open, one line each
+     * ("" where the request fixed it). */
+    char why_layout[192], why_chunk[192], why_in_flight[192];
 } Plan;
 
 typedef struct {
@@ -44,11 +52,32 @@ typedef struct {
     long context;            /* expected context length in tokens */
     const char *stages_spec; /* "0-3,4-7" or NULL: planner decides */
     int nope_group;          /* G for stages holding global layers; 0: planner decides */
-    int chunk;               /* tokens per chunk, for the scratch estimate (0: 512) */
-    double rank_memory;      /* bytes each rank may use, for the longest documents (0: skip) */
+    int chunk;               /* tokens per chunk; 0: the cost model chooses */
+    double rank_memory;      /* bytes each rank may use: bounds documents in flight and the
+                                chunk, and gives the longest documents (0: no limit) */
+    int in_flight;           /* documents in flight; 0: the cost model chooses */
+    const Calibration *cal;  /* rates; NULL: calibration_defaults() */
+    const char *rates_from;  /* where cal came from, for the plan's reasons; NULL: built in */
+    double link_rate;        /* bits/s of every host's link; 0: not a limit */
+    int hosts;               /* hosts the ranks are spread over (rank r on r mod hosts);
+                                0 or 1: one host, no wire */
+    int wire_bytes;          /* bytes per activation value between stages; 0: 4 (f32) */
 } PlanRequest;
 
-/* Makes a plan; errors (bad --stages syntax, ranges that do not tile the
+/* The chunks the planner chooses among when the request leaves it open. */
+#define PLAN_MIN_CHUNK 64
+#define PLAN_MAX_CHUNK 2048
+/* The most documents in flight it chooses. */
+#define PLAN_MAX_IN_FLIGHT 64
+/* Chunks rank 0 keeps unanswered in a pipeline of nstages stages: enough
+ * that every stage has one queued behind the one it computes. */
+#define PLAN_OUTSTANDING(nstages) (2L * (nstages) + 2)
+
+/* Makes a plan: stages and group sizes minimising the cost model's
+ * pipeline period (cost_model.h), and, where the request leaves them at 0,
+ * the chunk and documents in flight that minimise it over a batch of
+ * in-flight documents of the context's length within the memory limit.
+ * Errors (bad --stages syntax, ranges that do not tile the
  * layers, too few ranks for the request) are one line in err. */
 int plan_make(const SwanConfig *cfg, const PlanRequest *req, Plan *plan, SwanError *err);
 

@@ -16,11 +16,13 @@
 
 typedef struct {
     const char *model_dir;
-    const char *out_path;  /* NULL: stdout */
-    const char *dump_path; /* NULL: no per-token dump */
-    const char *tokenizer; /* NULL: MODEL_DIR/tokenizer.json; "bytes"; or a path */
-    const char *stages;    /* --stages override, or NULL */
-    long chunk, threads, in_flight, nope_group, context;
+    const char *out_path;    /* NULL: stdout */
+    const char *dump_path;   /* NULL: no per-token dump */
+    const char *tokenizer;   /* NULL: MODEL_DIR/tokenizer.json; "bytes"; or a path */
+    const char *stages;      /* --stages override, or NULL */
+    const char *calibration; /* the planner's rates, or NULL: calibration_find's */
+    long chunk, threads, in_flight, nope_group, context, hosts;
+    double link_rate;
     int resume;
     int no_special; /* --no-special */
     int wire_bf16;
@@ -40,7 +42,8 @@ static const char score_usage[] =
     "  --no-special        leave out the tokens the tokenizer's post-processor puts around\n"
     "                      each document (a BOS; default: added, as Hugging Face does)\n"
     "  --resume            skip the documents that already have a line in -o PATH\n"
-    "  --chunk C           tokens per forward chunk (default 512)\n"
+    "  --chunk C           tokens per forward chunk (default 512; under mpirun the\n"
+    "                      planner's cost model chooses)\n"
     "  --threads T         BLAS threads per rank (default: 1 under MPI, else the library's)\n"
     "  --compute bf16      fast mode: products of many rows with activations and weights\n"
     "                      rounded to bf16 (AVX512-BF16); NLL no longer exact\n"
@@ -56,10 +59,16 @@ static const char score_usage[] =
     "  skipped); NAME.jsonl, one {\"id\": ..., \"text\": ...} per line; NAME.u32, token ids\n"
     "  as little-endian uint32. Text with a NUL byte is refused unless --tokenizer bytes.\n"
     "under mpirun (rank 0 coordinates, the others compute):\n"
-    "  --in-flight B       documents in the pipeline at once (default 4)\n"
+    "  --in-flight B       documents in the pipeline at once (default: the planner's\n"
+    "                      cost model chooses, within the memory limit)\n"
     "  --stages 0-3,4-7    layer ranges of the pipeline stages (default: planned)\n"
     "  --nope-group G      ranks sharing each stage's global-layer caches (default 1)\n"
     "  --context N         document length the planner balances for (default 32768)\n"
+    "  --calibration FILE  rates of 'swan bench calibrate' the planner's cost model uses\n"
+    "                      (default: swan-calibration.json when it is here, else built in)\n"
+    "  --hosts H, --link-rate RATE   the ranks are spread over H hosts (rank r on r mod H)\n"
+    "                      linked at RATE (10gbit, 1gbit, 100mbit): the planner weighs\n"
+    "                      the wire (default: not a limit)\n"
     "  --wire-dtype bf16   activations between stages as bf16: half the bytes, NLL no\n"
     "                      longer exact (default f32)\n"
     "  --rank-timeout S    the least seconds a rank may stay silent before the job ends\n"
@@ -75,7 +84,7 @@ static int parse_number_option(const char *a, const char *val, ScoreOptions *o, 
     } nums[] = {
         {"--chunk", &o->chunk, 1, 1 << 20},      {"--threads", &o->threads, 1, 4096},
         {"--in-flight", &o->in_flight, 1, 4096}, {"--nope-group", &o->nope_group, 1, WIRE_MAX_GROUP},
-        {"--context", &o->context, 1, 1L << 40},
+        {"--context", &o->context, 1, 1L << 40}, {"--hosts", &o->hosts, 1, 1 << 20},
     };
     for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
         if (!strcmp(a, nums[k].name)) {
@@ -88,9 +97,7 @@ static int parse_number_option(const char *a, const char *val, ScoreOptions *o, 
 
 static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
     memset(o, 0, sizeof *o);
-    o->chunk = 512;
-    o->in_flight = 4;
-    o->context = 32768;
+    o->context = 32768; /* chunk and in flight 0: the engine picks them */
     o->rank_timeout = WATCHDOG_DEFAULT_TIMEOUT;
     o->inputs = calloc((size_t)argc, sizeof *o->inputs);
     if (!o->inputs) return -1;
@@ -100,7 +107,7 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
     } strs[] = {
         {"-m", "--model", &o->model_dir},    {"-o", "--output", &o->out_path},
         {NULL, "--dump-nll", &o->dump_path}, {NULL, "--tokenizer", &o->tokenizer},
-        {NULL, "--stages", &o->stages},
+        {NULL, "--stages", &o->stages},      {NULL, "--calibration", &o->calibration},
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -120,6 +127,11 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
             if ((a[2] == 'w' ? cli_parse_wire_dtype(a, val, &o->wire_bf16)
                              : cli_parse_compute(a, val, &o->compute)) != 0)
                 return -1;
+            i++;
+            continue;
+        }
+        if (!strcmp(a, "--link-rate")) {
+            if (cli_parse_rate(a, val, &o->link_rate) != 0) return -1;
             i++;
             continue;
         }
@@ -335,9 +347,12 @@ int cmd_score(int argc, char **argv, int world) {
                             .context = o.context,
                             .progress = &progress,
                             .rank_timeout = o.rank_timeout,
-                            .max_rank_memory = o.max_rank_memory};
+                            .max_rank_memory = o.max_rank_memory,
+                            .calibration = o.calibration,
+                            .link_rate = o.link_rate,
+                            .hosts = (int)o.hosts};
         Engine *engine = engine_open(&cfg, &eo, world);
-        if (engine) failed = score_batch(engine, (int)o.in_flight, &reader, &sink, &progress);
+        if (engine) failed = score_batch(engine, engine_in_flight(engine), &reader, &sink, &progress);
         engine_close(engine);
         progress_finish(&progress);
         doc_reader_free(&reader);

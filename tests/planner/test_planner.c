@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost_model.h"
+#include "memory_need.h"
 #include "planner.h"
 
 #include "check.h"
@@ -42,10 +44,32 @@ static void free_cfg(SwanConfig *c) {
 static Plan plan;
 static SwanError err;
 
-static int make(const SwanConfig *c, int nranks, long context, const char *stages, int group) {
-    PlanRequest req = {nranks, context, stages, group, 0, 0};
+/* Every FLOP at one rate and messages almost free: the cost model reduces
+ * to balancing FLOPs, which the tests of the cuts below are written for. */
+static Calibration rates(double gemm, double attn_window, double attn_global, double message) {
+    return (Calibration){.gemm_gflops = gemm,
+                         .attention_window_gflops = attn_window,
+                         .attention_global_gflops = attn_global,
+                         .message_seconds = message,
+                         .context = 4096,
+                         .chunk = 256,
+                         .threads = 1};
+}
+
+static Calibration flat;
+
+static int make_req(const SwanConfig *c, PlanRequest *req) {
     err.msg[0] = '\0';
-    return plan_make(c, &req, &plan, &err);
+    if (!req->cal) req->cal = &flat;
+    return plan_make(c, req, &plan, &err);
+}
+
+static int make(const SwanConfig *c, int nranks, long context, const char *stages, int group) {
+    PlanRequest req = {.nranks = nranks,
+                       .context = context,
+                       .stages_spec = stages,
+                       .nope_group = group};
+    return make_req(c, &req);
 }
 
 static int stage_len(int k) {
@@ -271,7 +295,165 @@ static void test_print(void) {
     free_cfg(&c);
 }
 
+/* The cost model's batch time of the current plan. */
+static double batch_time(void) {
+    return plan.period *
+           (1 + cost_fill_fraction(plan.nstages, plan.chunk, plan.in_flight, plan.context));
+}
+
+/* A group member off its leader's host pays the link for every token. */
+static int members_off_host(int hosts) {
+    int n = 0;
+    for (int k = 0; k < plan.nstages; k++)
+        for (int m = 1; m < plan.stages[k].nranks; m++)
+            n += cost_crosses(plan.stages[k].ranks[0], plan.stages[k].ranks[m], hosts);
+    return n;
+}
+
+static void test_slow_link_keeps_groups_home(void) {
+    SwanConfig c = make_cfg("SSSNSSSN", 64, 4, 128, 256, 16);
+    PlanRequest fast = {.nranks = 9, .context = 1 << 18, .link_rate = 1e12, .hosts = 4};
+    CHECK(make_req(&c, &fast) == 0, "%s", err.msg);
+    check_invariants(&c, 9, "fast link");
+    int fast_off = members_off_host(4);
+    CHECK(fast_off > 0, "fast link: no group member on another host (long context should want groups)");
+    PlanRequest slow = fast;
+    slow.link_rate = 1e5;
+    CHECK(make_req(&c, &slow) == 0, "%s", err.msg);
+    check_invariants(&c, 9, "slow link");
+    CHECK(members_off_host(4) < fast_off, "slow link: %d members off host, fast %d",
+          members_off_host(4), fast_off);
+    CHECK(strstr(plan.why_layout, "links") != NULL, "the reason leaves out the link: %s",
+          plan.why_layout);
+    /* the same slow link on one host costs nothing: the groups come back */
+    slow.hosts = 1;
+    CHECK(make_req(&c, &slow) == 0 && members_off_host(4) == fast_off, "one host: %d members",
+          members_off_host(4));
+    free_cfg(&c);
+}
+
+/* Sum of group sizes over stages holding global layers. */
+static int group_ranks(const SwanConfig *c) {
+    int n = 0;
+    for (int k = 0; k < plan.nstages; k++)
+        if (stage_has_global(c, k)) n += plan.stages[k].nranks;
+    return n;
+}
+
+static void test_attention_rate_moves_groups(void) {
+    SwanConfig c = make_cfg("SSSNSSSN", 64, 4, 128, 256, 16);
+    Calibration slow_attn = rates(10, 10, 0.5, 1e-6), fast_attn = rates(10, 10, 500, 1e-6);
+    PlanRequest req = {.nranks = 9, .context = 65536, .cal = &slow_attn};
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    int slow_groups = group_ranks(&c);
+    req.cal = &fast_attn;
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    check_invariants(&c, 9, "fast attention");
+    CHECK(group_ranks(&c) < slow_groups,
+          "global stages take %d ranks with fast attention, %d with slow", group_ranks(&c),
+          slow_groups);
+    free_cfg(&c);
+}
+
+static void test_message_cost_moves_chunk(void) {
+    SwanConfig c = make_cfg("SSSSSSSS", 64, 4, 256, 256, 16);
+    Calibration cheap = rates(10, 10, 10, 1e-8), dear = rates(10, 10, 10, 2e-3);
+    PlanRequest req = {.nranks = 5, .context = 4096, .cal = &cheap};
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    int cheap_chunk = plan.chunk;
+    CHECK(cheap_chunk >= PLAN_MIN_CHUNK && cheap_chunk <= PLAN_MAX_CHUNK, "chunk %d", cheap_chunk);
+    req.cal = &dear;
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    CHECK(plan.chunk > cheap_chunk, "chunk %d with dear messages, %d with cheap", plan.chunk,
+          cheap_chunk);
+    CHECK(strstr(plan.why_chunk, "cost model") && !strchr(plan.why_chunk, '\n'), "why: %s",
+          plan.why_chunk);
+    /* the choice is the best of the chunks it could have been told */
+    double chosen = batch_time();
+    for (int chunk = PLAN_MIN_CHUNK; chunk <= PLAN_MAX_CHUNK; chunk *= 2) {
+        req.chunk = chunk;
+        CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+        CHECK(batch_time() >= chosen * (1 - 1e-9), "chunk %d: %.3g s/token beats the choice's %.3g",
+              chunk, batch_time(), chosen);
+    }
+    free_cfg(&c);
+}
+
+/* Every rank holds its weights, scratch and in_flight documents within the limit. */
+static void check_memory(const SwanConfig *c, double limit) {
+    for (int k = 0; k < plan.nstages; k++) {
+        const PlanStage *st = &plan.stages[k];
+        for (int g = 0; g < st->nranks; g++) {
+            double need = plan_fixed_bytes(c, &plan, k, g, plan.chunk) +
+                          plan.in_flight * need_doc_bytes(c, st->layer_begin, st->layer_end,
+                                                          plan.context, st->nranks, g);
+            CHECK(need <= limit, "stage %d rank %d: %d documents need %.0f bytes, limit %.0f", k, g,
+                  plan.in_flight, need, limit);
+        }
+    }
+}
+
+static void test_in_flight_within_memory(void) {
+    SwanConfig c = make_cfg("SSSNSSSN", 64, 4, 128, 256, 16);
+    PlanRequest req = {.nranks = 5, .context = 4096, .rank_memory = 1e12};
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    int roomy = plan.in_flight;
+    CHECK(roomy >= 2 && roomy <= PLAN_MAX_IN_FLIGHT, "in flight %d", roomy);
+    check_memory(&c, 1e12);
+    /* room for one document and a half beside the weights: one in flight */
+    req.context = 1 << 20;
+    double doc = need_doc_bytes(&c, 0, 8, req.context, 1, 0);
+    req.rank_memory = 1.5 * doc + 8e6;
+    req.nranks = 2;
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    CHECK(plan.in_flight == 1, "tight memory: %d in flight", plan.in_flight);
+    check_memory(&c, req.rank_memory);
+    CHECK(strstr(plan.why_in_flight, "memory") != NULL, "why: %s", plan.why_in_flight);
+    free_cfg(&c);
+}
+
+static void test_explicit_options_win(void) {
+    SwanConfig c = make_cfg("SSSNSSSN", 64, 4, 128, 256, 16);
+    PlanRequest req = {.nranks = 9,
+                       .context = 1 << 18,
+                       .stages_spec = "0-3,4-7",
+                       .nope_group = 3,
+                       .chunk = 300,
+                       .in_flight = 7,
+                       .rank_memory = 1e12,
+                       .link_rate = 1e5,
+                       .hosts = 4};
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    CHECK(plan.chunk == 300 && plan.in_flight == 7 && plan.nstages == 2 && plan.stages[0].nranks == 3 &&
+              plan.stages[1].nranks == 3,
+          "explicit: chunk %d, in flight %d, %d stages of %d and %d ranks", plan.chunk, plan.in_flight,
+          plan.nstages, plan.stages[0].nranks, plan.stages[1].nranks);
+    CHECK(!plan.why_chunk[0] && !plan.why_in_flight[0] && !plan.why_layout[0],
+          "reasons for given values");
+    free_cfg(&c);
+}
+
+/* Products that run slower on few rows push the chunk up. */
+static void test_gemm_by_chunk_moves_chunk(void) {
+    SwanConfig c = make_cfg("SSSSSSSS", 64, 4, 256, 256, 16);
+    Calibration even = rates(10, 10, 10, 1e-8), ramp = even;
+    for (int k = 0; k < CALIBRATION_CHUNKS; k++) ramp.gemm_by_chunk[k] = 2.0 * (k + 1);
+    PlanRequest req = {.nranks = 5, .context = 4096, .cal = &even};
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    int even_chunk = plan.chunk;
+    req.cal = &ramp;
+    CHECK(make_req(&c, &req) == 0, "%s", err.msg);
+    CHECK(plan.chunk > even_chunk, "chunk %d with slow small products, %d with even ones", plan.chunk,
+          even_chunk);
+    CHECK(calibration_gemm_gflops(&ramp, 96) > 2 && calibration_gemm_gflops(&ramp, 96) < 4 &&
+              calibration_gemm_gflops(&ramp, 16) == 2 && calibration_gemm_gflops(&ramp, 1 << 20) == 12,
+          "interpolation: %g %g %g", calibration_gemm_gflops(&ramp, 96),
+          calibration_gemm_gflops(&ramp, 16), calibration_gemm_gflops(&ramp, 1 << 20));
+    free_cfg(&c);
+}
+
 int main(void) {
+    flat = rates(10, 10, 10, 1e-9);
     test_tiling_errors();
     test_too_few_ranks();
     test_nope_group();
@@ -282,5 +464,11 @@ int main(void) {
     test_idle_ranks();
     test_weight_bytes();
     test_print();
+    test_slow_link_keeps_groups_home();
+    test_attention_rate_moves_groups();
+    test_message_cost_moves_chunk();
+    test_in_flight_within_memory();
+    test_explicit_options_win();
+    test_gemm_by_chunk_moves_chunk();
     return check_summary();
 }
