@@ -108,6 +108,13 @@ double calibration_gemm_gflops(const Calibration *c, long chunk) {
     return c->gemm_by_chunk[0] > 0 ? calibration_gemm_of(c->gemm_by_chunk, chunk) : c->gemm_gflops;
 }
 
+/* How the products' rate falls off with few rows, and a little with many
+ * (the rows' activations leave the cache), relative to its best: the shape
+ * `swan bench calibrate` measured on an AVX-512 server core at chunks 64 to
+ * 2048. Without it every chunk would cost the same and the planner would
+ * pick small chunks, which run the products slower than it thinks. */
+static const double default_chunk_shape[CALIBRATION_CHUNKS] = {0.83, 0.97, 1.0, 1.0, 0.97, 0.94};
+
 void calibration_defaults(Calibration *c) {
     *c = (Calibration){.gemm_gflops = CALIBRATION_GEMM_GFLOPS,
                        .attention_window_gflops = CALIBRATION_ATTENTION_GFLOPS,
@@ -117,6 +124,8 @@ void calibration_defaults(Calibration *c) {
                        .context = 4096,
                        .chunk = 256,
                        .threads = 1};
+    for (int k = 0; k < CALIBRATION_CHUNKS; k++)
+        c->gemm_by_chunk[k] = CALIBRATION_GEMM_GFLOPS * default_chunk_shape[k];
 }
 
 int calibration_find(Calibration *c, const char *path, const char **from, SwanError *err) {
