@@ -62,7 +62,8 @@ static const char score_usage[] =
     "  --in-flight B       documents in the pipeline at once (default: the planner's\n"
     "                      cost model chooses, within the memory limit)\n"
     "  --stages 0-3,4-7    layer ranges of the pipeline stages (default: planned)\n"
-    "  --nope-group G      ranks sharing each stage's global-layer caches (default 1)\n"
+    "  --nope-group G      ranks sharing each stage's global-layer caches (default: the\n"
+    "                      planner's cost model chooses per stage)\n"
     "  --context N         document length the planner balances for (default 32768)\n"
     "  --calibration FILE  rates of 'swan bench calibrate' the planner's cost model uses\n"
     "                      (default: swan-calibration.json when it is here, else built in)\n"
@@ -115,8 +116,12 @@ static int parse_score_options(int argc, char **argv, ScoreOptions *o) {
             fputs(score_usage, stdout);
             exit(0);
         }
-        if (!strcmp(a, "--resume") || !strcmp(a, "--no-special")) {
-            *(a[2] == 'r' ? &o->resume : &o->no_special) = 1;
+        if (!strcmp(a, "--resume")) {
+            o->resume = 1;
+            continue;
+        }
+        if (!strcmp(a, "--no-special")) {
+            o->no_special = 1;
             continue;
         }
         if (!strcmp(a, "--progress") || !strcmp(a, "--no-progress")) {
