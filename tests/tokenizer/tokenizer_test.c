@@ -448,18 +448,24 @@ static void test_api(Tokenizer *const *toks) {
 
 /* ---------- load errors ---------- */
 
-/* Writes a broken variant of gpt2style/tokenizer.json and checks the load
- * fails with a message naming the file and the feature. */
-static void check_load_error(const char *scratch, cJSON *root, const char *name, const char *want) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.json", scratch, name);
+/* Writes a variant of a tokenizer.json to scratch/NAME.json (into path). */
+static void write_variant(const char *scratch, const char *name, const cJSON *root, char *path,
+                          size_t path_size) {
+    snprintf(path, path_size, "%s/%s.json", scratch, name);
     char *text = cJSON_PrintUnformatted(root);
-    FILE *f = fopen(path, "wb");
+    FILE *f = text ? fopen(path, "wb") : NULL;
     if (f) {
         fputs(text, f);
         fclose(f);
     }
     free(text);
+}
+
+/* Writes a broken variant of gpt2style/tokenizer.json and checks the load
+ * fails with a message naming the file and the feature. */
+static void check_load_error(const char *scratch, cJSON *root, const char *name, const char *want) {
+    char path[4096];
+    write_variant(scratch, name, root, path, sizeof path);
     Tokenizer *t = NULL;
     SwanError err = {{0}};
     int rc = tokenizer_load(path, &t, &err);
@@ -539,11 +545,7 @@ static void test_load_errors(const char *dir, const char *scratch) {
     cJSON *root = text ? cJSON_Parse(text) : NULL;
     if (root) {
         mutate(root, "added_tokens", "[]");
-        snprintf(path, sizeof path, "%s/no_added.json", scratch);
-        char *plain = cJSON_PrintUnformatted(root);
-        FILE *out = fopen(path, "wb");
-        if (out) fputs(plain, out), fclose(out);
-        free(plain);
+        write_variant(scratch, "no_added", root, path, sizeof path);
         cJSON_Delete(root);
         Tokenizer *t = NULL;
         SwanError err;
@@ -610,11 +612,7 @@ static void test_template(const char *dir, const char *scratch, Tokenizer *const
         "\"special_tokens\":{\"B\":{\"ids\":[%d]},\"E\":{\"ids\":[%d,%d]}}}",
         b, e, b);
     mutate(root, "post_processor", post);
-    snprintf(path, sizeof path, "%s/eos.json", scratch);
-    char *out = cJSON_PrintUnformatted(root);
-    FILE *f = fopen(path, "wb");
-    if (f) fputs(out, f), fclose(f);
-    free(out);
+    write_variant(scratch, "eos", root, path, sizeof path);
     cJSON_Delete(root);
     Tokenizer *t = NULL;
     int *plain = NULL;
