@@ -27,12 +27,13 @@ static const char calibrate_usage[] =
     "  --message-seconds, --byte-seconds: what a message between ranks costs, fixed\n"
     "  and per byte, as measured between this machine's hosts (launch/bench-scaling\n"
     "  does, from a pipeline of a model whose layers cost almost nothing); default\n"
-    "  150e-6 and 2e-9\n";
+    "  150e-6 and 2e-9; --host-byte-seconds: what a byte costs the cores more when it\n"
+    "  crosses to another host (bench-scaling measures it per link rate); default 0\n";
 
 typedef struct {
     const char *model_dir, *out;
     long context, chunk, threads;
-    double message_seconds, byte_seconds;
+    double message_seconds, byte_seconds, host_byte_seconds;
 } CalibrateOptions;
 
 static int parse_option(int argc, char **argv, int *i, CalibrateOptions *o) {
@@ -61,6 +62,8 @@ static int parse_option(int argc, char **argv, int *i, CalibrateOptions *o) {
         return cli_parse_double(a, val, 1e-9, 10, &o->message_seconds);
     else if (!strcmp(a, "--byte-seconds"))
         return cli_parse_double(a, val, 0, 1, &o->byte_seconds);
+    else if (!strcmp(a, "--host-byte-seconds"))
+        return cli_parse_double(a, val, 0, 1, &o->host_byte_seconds);
     else {
         cli_error("bench calibrate: unknown option '%s'", a);
         return -1;
@@ -246,6 +249,7 @@ static int calibrate(const CalibrateOptions *o, const SwanConfig *cfg, Calibrati
     cal->attention_global_gflops *= scale;
     cal->message_seconds = o->message_seconds;
     cal->byte_seconds = o->byte_seconds;
+    cal->host_byte_seconds = o->host_byte_seconds;
     cal->context = o->context;
     cal->chunk = o->chunk;
     cal->threads = (int)o->threads;
@@ -259,7 +263,8 @@ int cmd_calibrate(int argc, char **argv) {
                           256,
                           1,
                           CALIBRATION_MESSAGE_SECONDS,
-                          CALIBRATION_BYTE_SECONDS};
+                          CALIBRATION_BYTE_SECONDS,
+                          0};
     for (int i = 1; i < argc; i++)
         if (parse_option(argc, argv, &i, &o)) return 2;
     if (!o.model_dir) {

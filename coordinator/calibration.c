@@ -14,9 +14,10 @@ int calibration_save(const Calibration *c, const char *path, SwanError *err) {
     fprintf(f,
             "{\"gemm_gflops\":%.4f,\"attention_window_gflops\":%.4f,"
             "\"attention_global_gflops\":%.4f,\"message_seconds\":%.3e,"
-            "\"byte_seconds\":%.3e,\"context\":%ld,\"chunk\":%ld,\"threads\":%d",
+            "\"byte_seconds\":%.3e,\"host_byte_seconds\":%.3e,\"context\":%ld,\"chunk\":%ld,"
+            "\"threads\":%d",
             c->gemm_gflops, c->attention_window_gflops, c->attention_global_gflops, c->message_seconds,
-            c->byte_seconds, c->context, c->chunk, c->threads);
+            c->byte_seconds, c->host_byte_seconds, c->context, c->chunk, c->threads);
     if (c->gemm_by_chunk[0] > 0)
         for (int k = 0; k < CALIBRATION_CHUNKS; k++)
             fprintf(f, "%s%.4f", k ? "," : ",\"gemm_gflops_by_chunk\":[", c->gemm_by_chunk[k]);
@@ -51,14 +52,16 @@ static int optional_gemm_table(const cJSON *o, Calibration *c, const char *path,
     return 0;
 }
 
-/* byte_seconds came later: a file without it has none measured (0). */
-static int optional_byte_seconds(const cJSON *o, Calibration *c, const char *path, SwanError *err) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "byte_seconds");
-    c->byte_seconds = 0;
+/* byte_seconds and host_byte_seconds came later: a file without one has
+ * none measured (0). */
+static int optional_seconds(const cJSON *o, const char *key, double *out, const char *path,
+                            SwanError *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    *out = 0;
     if (!v) return 0;
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0))
-        return swan_error_set(err, "calibration %s: 'byte_seconds' must be a number >= 0", path);
-    c->byte_seconds = v->valuedouble;
+        return swan_error_set(err, "calibration %s: '%s' must be a number >= 0", path, key);
+    *out = v->valuedouble;
     return 0;
 }
 
@@ -69,7 +72,9 @@ static int read_fields(const cJSON *o, Calibration *c, const char *path, SwanErr
         positive(o, "attention_global_gflops", &c->attention_global_gflops, path, err) ||
         positive(o, "message_seconds", &c->message_seconds, path, err) ||
         positive(o, "context", &context, path, err) || positive(o, "chunk", &chunk, path, err) ||
-        positive(o, "threads", &threads, path, err) || optional_byte_seconds(o, c, path, err) ||
+        positive(o, "threads", &threads, path, err) ||
+        optional_seconds(o, "byte_seconds", &c->byte_seconds, path, err) ||
+        optional_seconds(o, "host_byte_seconds", &c->host_byte_seconds, path, err) ||
         optional_gemm_table(o, c, path, err))
         return -1;
     c->context = (long)context;

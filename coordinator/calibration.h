@@ -27,6 +27,8 @@ typedef struct {
     double attention_global_gflops;           /* global layers' attention */
     double message_seconds;                   /* fixed cost of one message between ranks */
     double byte_seconds;                      /* and of each byte it carries (packing, copies, TCP) */
+    double host_byte_seconds;                 /* more a byte costs the cores when it crosses to
+                                                 another host: the network stack past loopback */
     long context, chunk;                      /* what the figures were measured at */
     int threads;                              /* threads per rank they were measured with */
 } Calibration;

@@ -45,15 +45,18 @@ double cost_leader_bytes(const SwanConfig *c, int nglobal, int g, int first, int
            (g - 1) * (cost_member_bytes_out(c, nglobal, g) + cost_member_bytes_in(c, nglobal));
 }
 
-double cost_hop_seconds(const StageWork *w, const Calibration *cal, int g, long chunk, double bytes) {
+double cost_hop_seconds(const StageWork *w, const Calibration *cal, int g, long chunk, double bytes,
+                        double host_bytes) {
     double msgs = 2 + 2.0 * w->nglobal * (g - 1);
-    return msgs * cal->message_seconds / (double)chunk + bytes * cal->byte_seconds;
+    return msgs * cal->message_seconds / (double)chunk + bytes * cal->byte_seconds +
+           host_bytes * cal->host_byte_seconds;
 }
 
 double cost_member_hop_seconds(const SwanConfig *c, const StageWork *w, const Calibration *cal, int g,
-                               long chunk) {
+                               long chunk, int away) {
     double bytes = cost_member_bytes_out(c, w->nglobal, g) + cost_member_bytes_in(c, w->nglobal);
-    return 2.0 * w->nglobal * cal->message_seconds / (double)chunk + bytes * cal->byte_seconds;
+    return 2.0 * w->nglobal * cal->message_seconds / (double)chunk +
+           bytes * (cal->byte_seconds + (away ? cal->host_byte_seconds : 0));
 }
 
 double cost_activation_bytes(const SwanConfig *c, int wire_bytes) {
@@ -72,8 +75,14 @@ double cost_member_bytes_in(const SwanConfig *c, int nglobal) {
     return nglobal * (q + 2.0 * c->num_heads * 4);
 }
 
-int cost_crosses(int a, int b, int hosts) {
-    return hosts > 1 && a % hosts != b % hosts;
+int cost_host_of(const RankHosts *h, int r) {
+    if (h->hosts <= 1) return 0;
+    if (h->host_of && r >= 0 && r < h->nranks) return h->host_of[r];
+    return r % h->hosts;
+}
+
+int cost_crosses(const RankHosts *h, int a, int b) {
+    return h->hosts > 1 && cost_host_of(h, a) != cost_host_of(h, b);
 }
 
 double cost_fill_fraction(int nstages, long chunk, int in_flight, long context) {

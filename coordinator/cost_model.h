@@ -36,13 +36,18 @@ double cost_member_seconds(const StageWork *w, const Calibration *cal, int g);
  * in and out, and every member's traffic both ways. */
 double cost_leader_bytes(const SwanConfig *c, int nglobal, int g, int first, int last, int wire_bytes);
 
-/* Seconds per token a leader spends on messages at chunk tokens each: one
- * in, one out and a round trip per member and global layer, each at the
- * calibrated fixed cost, plus the cost of the bytes it moves. */
-double cost_hop_seconds(const StageWork *w, const Calibration *cal, int g, long chunk, double bytes);
-/* The same for a member: a round trip per global layer and its bytes. */
+/* Seconds per token a leader's core spends on messages at chunk tokens
+ * each: one in, one out and a round trip per member and global layer, each
+ * at the calibrated fixed cost, plus the cost of the bytes it moves, and
+ * more for the host_bytes of them that cross to other hosts. The time the
+ * bytes take on a link is not in it: the kernel moves them while the rank
+ * computes (plan_project.h). */
+double cost_hop_seconds(const StageWork *w, const Calibration *cal, int g, long chunk, double bytes,
+                        double host_bytes);
+/* The same for a member: a round trip per global layer and its bytes, which
+ * cross hosts when away. */
 double cost_member_hop_seconds(const SwanConfig *c, const StageWork *w, const Calibration *cal, int g,
-                               long chunk);
+                               long chunk, int away);
 
 /* Bytes per token between ranks: activations across a stage boundary, and
  * each way between a leader and one member of a group of g. */
@@ -51,9 +56,18 @@ double cost_member_bytes_out(const SwanConfig *c, int nglobal, int g);
 double cost_member_bytes_in(const SwanConfig *c, int nglobal);
 #define COST_TOKEN_BYTES 8.0 /* a token id and its target, or an NLL */
 
-/* Rank r lives on host r mod hosts (Open MPI's --map-by node); 1 when a
- * message between ranks a and b crosses hosts. hosts <= 1: never. */
-int cost_crosses(int a, int b, int hosts);
+/* Where the ranks run: world rank r on host_of[r] when the placement is
+ * known (swan gathers it under MPI), else on host r mod hosts (Open MPI's
+ * --map-by node). hosts <= 1: all on one host. */
+typedef struct {
+    int hosts;
+    const int *host_of; /* [nranks] or NULL */
+    int nranks;
+} RankHosts;
+
+int cost_host_of(const RankHosts *h, int r);
+/* 1 when a message between ranks a and b crosses hosts. */
+int cost_crosses(const RankHosts *h, int a, int b);
 
 /* The share of a batch's time lost to filling and draining a pipeline of
  * nstages stages: the last chunk still has nstages - 1 stages to pass when

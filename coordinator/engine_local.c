@@ -13,7 +13,7 @@
 #include "memory_need.h"
 #include "model.h"
 #include "parallel.h"
-#include "peak_rss.h"
+#include "process_usage.h"
 
 #define LOCAL_QUEUE 4
 
@@ -82,7 +82,8 @@ static void local_end_document(Engine *e, uint64_t doc) {
                            .global_cache_bytes = (long)doc_caches_bytes(&l->caches, cfg, LAYER_GLOBAL),
                            .global_attention_seconds = l->caches.global_attention_seconds,
                            .weight_bytes = (long)l->model.w.bytes,
-                           .peak_rss_bytes = peak_rss_bytes()};
+                           .peak_rss_bytes = peak_rss_bytes(),
+                           .cpu_seconds = process_cpu_seconds()};
     host_name(l->stats.host, sizeof l->stats.host);
     doc_caches_free(&l->caches);
     l->open = 0;

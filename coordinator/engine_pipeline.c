@@ -14,6 +14,7 @@
 #include "engine_impl.h"
 #include "host_memory.h"
 #include "memory_guard.h"
+#include "rank_hosts.h"
 #include "watch.h"
 #include "watchdog.h"
 #include "wire.h"
@@ -295,7 +296,8 @@ static void take_stats(PipelineEngine *p, int src, const Swan__DocStats *s) {
                       .pipe_bytes_sent = (long)s->pipe_bytes_sent,
                       .shard_bytes_sent = (long)s->shard_bytes_sent,
                       .weight_bytes = p->weight_bytes[src],
-                      .peak_rss_bytes = (long)s->peak_rss_bytes};
+                      .peak_rss_bytes = (long)s->peak_rss_bytes,
+                      .cpu_seconds = s->cpu_seconds};
     memcpy(st->host, p->hosts[src], sizeof st->host);
 }
 
@@ -529,7 +531,9 @@ static int plan_pipeline(PipelineEngine *p) {
                        .cal = &cal,
                        .rates_from = from,
                        .link_rate = p->o.link_rate,
-                       .hosts = p->o.hosts,
+                       /* --hosts says rank r is on host r mod H; else where they are */
+                       .hosts = p->o.hosts ? p->o.hosts : rank_hosts_count(),
+                       .host_of = p->o.hosts ? NULL : rank_hosts_index(),
                        .wire_bytes = p->o.activations_bf16 ? 2 : 4};
     if (plan_make(p->cfg, &req, &p->plan, &err) != 0) {
         cli_error("%s", err.msg);

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "node.h"
+#include "rank_hosts.h"
 #include "watch.h"
 
 static const char usage[] =
@@ -57,6 +58,7 @@ int main(int argc, char **argv) {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &world);
     watch_init();
+    rank_hosts_gather(rank, world);
     int rc;
     if (rank > 0) {
         rc = node_main(rank);
@@ -64,6 +66,7 @@ int main(int argc, char **argv) {
         rc = run_command(argc, argv, world);
         engine_release_nodes(world); /* commands that never started the pipeline */
     }
+    rank_hosts_free();
     MPI_Finalize();
     return rc;
 }

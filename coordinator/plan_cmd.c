@@ -130,8 +130,12 @@ static int parse_plan_options(int argc, char **argv, PlanOptions *o) {
 /* The projection of the plan; the table goes after the plan, JSON alone. */
 static int project(const SwanConfig *cfg, const Plan *plan, const PlanOptions *o,
                    const Calibration *cal) {
-    ProjectOptions po = {o->link_rate,  o->wire_bf16 ? 2 : 4, (int)o->hosts,
-                         (int)o->cores, plan->chunk,          plan->in_flight};
+    ProjectOptions po = {.link_rate = o->link_rate,
+                         .wire_bytes = o->wire_bf16 ? 2 : 4,
+                         .hosts = (int)o->hosts,
+                         .cores = (int)o->cores,
+                         .chunk = plan->chunk,
+                         .in_flight = plan->in_flight};
     Projection *p = malloc(sizeof *p); /* large tables: off the stack */
     if (!p) {
         cli_error("plan: out of memory");

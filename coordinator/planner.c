@@ -2,7 +2,9 @@
  *
  * A pipeline runs as fast as its slowest stage, so the plan minimises the
  * largest stage time per token: compute at the calibrated rates, message
- * hops, and bytes over the host links when a link rate is given. For a
+ * hops and bytes, and, when a link rate is given, a group's round trips
+ * over the host links; activations between stages travel while the ranks
+ * compute, so their links only bound a stage from below. For a
  * bound T, a DP over cut points finds the plan with every stage <= T that
  * needs the fewest ranks (each stage takes the smallest group that brings it
  * under T); bisection on T then finds the smallest T that fits the node
@@ -40,9 +42,10 @@ typedef struct {
     double gemm;          /* FLOP/s of the products at the chunk */
     double hop;           /* seconds per token of one message at the chunk */
     double byte_s;        /* seconds per byte a leader moves */
+    double host_byte_s;   /* and more per byte that crosses hosts */
     int wire_bytes;       /* bytes per activation value */
     double wire;          /* seconds per byte per token on a host link; 0: no limit */
-    int hosts;
+    RankHosts hosts;
     double act_bytes; /* activation bytes per token between stages */
 } CostModel;
 
@@ -96,11 +99,12 @@ static int cost_model_init(CostModel *cm, const SwanConfig *cfg, const PlanReque
     }
     cm->head = 2.0 * cfg->vocab_size * cfg->hidden_size;
     cm->gemm = cal->gemm_gflops * 1e9;
-    cm->hosts = req->hosts;
+    cm->hosts = (RankHosts){req->hosts, req->host_of, req->nranks};
     cm->wire = req->link_rate > 0 && req->hosts > 1 ? 8.0 / req->link_rate : 0;
     cm->wire_bytes = req->wire_bytes > 0 ? req->wire_bytes : 4;
     cm->act_bytes = cost_activation_bytes(cfg, cm->wire_bytes);
     cm->byte_s = cal->byte_seconds;
+    cm->host_byte_s = cal->host_byte_seconds;
     return 0;
 }
 
@@ -115,28 +119,42 @@ static int has_global(const CostModel *cm, int i, int j) {
     return cm->nglobal[j] > cm->nglobal[i];
 }
 
-/* Bytes per token stage [i, j) on g ranks from leader sends and receives
- * across hosts; the previous stage had prev_g ranks. */
-static double stage_wire_bytes(const CostModel *cm, int i, int j, int g, int prev_g, int leader) {
-    int h = cm->hosts, ng = cm->nglobal[j] - cm->nglobal[i];
-    double b = i == 0 ? COST_TOKEN_BYTES * cost_crosses(0, leader, h)
-                      : cm->act_bytes * cost_crosses(leader - prev_g, leader, h);
-    b += j == cm->nlayers ? COST_TOKEN_BYTES * cost_crosses(leader, 0, h)
-                          : cm->act_bytes * cost_crosses(leader, leader + g, h);
-    int away = (g - 1) - (g - 1) / h; /* members whose rank is not on the leader's host */
-    return b + away * (cost_member_bytes_out(cm->cfg, ng, g) + cost_member_bytes_in(cm->cfg, ng));
+/* Bytes per token that stage [i, j) on g ranks led by world rank leader
+ * moves across hosts: in from the previous stage's leader (prev_g ranks
+ * back), out to the next, and its group's round trips with members on other
+ * hosts. */
+typedef struct {
+    double in, out, round_trips;
+} StageHostBytes;
+
+static StageHostBytes stage_host_bytes(const CostModel *cm, int i, int j, int g, int prev_g,
+                                       int leader) {
+    const RankHosts *h = &cm->hosts;
+    int ng = cm->nglobal[j] - cm->nglobal[i], away = 0;
+    StageHostBytes b;
+    b.in = i == 0 ? COST_TOKEN_BYTES * cost_crosses(h, 0, leader)
+                  : cm->act_bytes * cost_crosses(h, leader - prev_g, leader);
+    b.out = j == cm->nlayers ? COST_TOKEN_BYTES * cost_crosses(h, leader, 0)
+                             : cm->act_bytes * cost_crosses(h, leader, leader + g);
+    for (int m = 1; m < g; m++) away += cost_crosses(h, leader, leader + m);
+    b.round_trips = away * (cost_member_bytes_out(cm->cfg, ng, g) + cost_member_bytes_in(cm->cfg, ng));
+    return b;
 }
 
-/* Seconds per token of stage [i, j) on g ranks, led by world rank leader. */
+/* Seconds per token of stage [i, j) on g ranks, led by world rank leader:
+ * its compute, messages and bytes, the wire time of its round trips, and
+ * never less than its activations' time on their links. */
 static double stage_cost(const CostModel *cm, int i, int j, int g, int prev_g, int leader) {
     int ng = cm->nglobal[j] - cm->nglobal[i];
     double flops = cm->products[j] - cm->products[i] + (j == cm->nlayers ? cm->head : 0);
     double t = flops / cm->gemm + cm->window[j] - cm->window[i] + (cm->global[j] - cm->global[i]) / g;
     t += (2 + 2.0 * ng * (g - 1)) * cm->hop;
-    if (cm->byte_s > 0)
-        t += cm->byte_s * cost_leader_bytes(cm->cfg, ng, g, i == 0, j == cm->nlayers, cm->wire_bytes);
-    if (cm->wire > 0) t += cm->wire * stage_wire_bytes(cm, i, j, g, prev_g, leader);
-    return t;
+    t += cm->byte_s * cost_leader_bytes(cm->cfg, ng, g, i == 0, j == cm->nlayers, cm->wire_bytes);
+    if (cm->hosts.hosts <= 1) return t;
+    StageHostBytes b = stage_host_bytes(cm, i, j, g, prev_g, leader);
+    t += cm->host_byte_s * (b.in + b.out + b.round_trips) + cm->wire * b.round_trips;
+    double link = cm->wire * (b.in > b.out ? b.in : b.out);
+    return t > link ? t : link;
 }
 
 /* Smallest group that brings stage [i, j) under t; 0 if none does. A
@@ -198,8 +216,9 @@ static double upper_bound(const CostModel *cm) {
     double g = cm->fixed_group ? cm->fixed_group : 1;
     double members = cost_member_bytes_out(cm->cfg, cm->nglobal[cm->nlayers], 1) +
                      cost_member_bytes_in(cm->cfg, cm->nglobal[cm->nlayers]);
-    all += g * (2.0 * cm->nglobal[cm->nlayers] * cm->hop + (cm->wire + cm->byte_s) * members);
-    return 2 * (all + 2 * cm->hop + 2 * (cm->wire + cm->byte_s) * cm->act_bytes);
+    double per_byte = cm->wire + cm->byte_s + cm->host_byte_s;
+    all += g * (2.0 * cm->nglobal[cm->nlayers] * cm->hop + per_byte * members);
+    return 2 * (all + 2 * cm->hop + 2 * per_byte * cm->act_bytes);
 }
 
 /* Smallest bound that fits the node ranks; dp holds its plan, *period it. */
@@ -356,9 +375,15 @@ static int choose_chunk(CostModel *cm, DpCell *dp, const PlanRequest *req, const
 }
 
 static void say_layout(Plan *plan, const PlanRequest *req, const Calibration *cal) {
-    char link[64] = "";
-    if (req->link_rate > 0 && req->hosts > 1)
-        snprintf(link, sizeof link, ", links %.3g bit/s over %d hosts", req->link_rate, req->hosts);
+    char link[128] = "";
+    if (req->hosts > 1 && req->link_rate > 0)
+        snprintf(link, sizeof link, ", %s %d hosts, links %.3g bit/s (+%.2g ns a byte across them)",
+                 req->host_of ? "ranks found on" : "ranks over", req->hosts, req->link_rate,
+                 cal->host_byte_seconds * 1e9);
+    else if (req->hosts > 1)
+        snprintf(link, sizeof link, ", %s %d hosts (+%.2g ns a byte across them; no --link-rate)",
+                 req->host_of ? "ranks found on" : "ranks over", req->hosts,
+                 cal->host_byte_seconds * 1e9);
     snprintf(plan->why_layout, sizeof plan->why_layout,
              "stages and groups (cost model): slowest stage %.1f us/token at GEMM %.3g, "
              "attention %.3g/%.3g GFLOP/s, %.0f us a message + %.2g ns a byte (%s)%s",

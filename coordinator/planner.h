@@ -44,7 +44,7 @@ typedef struct {
     double period;      /* seconds per token of the slowest stage, by the cost model */
     /* Why the planner chose what the request left open, one line each
      * ("" where the request fixed it). */
-    char why_layout[192], why_chunk[192], why_in_flight[192];
+    char why_layout[384], why_chunk[192], why_in_flight[192];
 } Plan;
 
 typedef struct {
@@ -59,8 +59,9 @@ typedef struct {
     const Calibration *cal;  /* rates; NULL: calibration_defaults() */
     const char *rates_from;  /* where cal came from, for the plan's reasons; NULL: built in */
     double link_rate;        /* bits/s of every host's link; 0: not a limit */
-    int hosts;               /* hosts the ranks are spread over (rank r on r mod hosts);
-                                0 or 1: one host, no wire */
+    int hosts;               /* hosts the ranks are spread over; 0 or 1: one host, no wire */
+    const int *host_of;      /* [nranks]: each rank's host, 0 .. hosts - 1, when known;
+                                NULL: rank r on host r mod hosts */
     int wire_bytes;          /* bytes per activation value between stages; 0: 4 (f32) */
 } PlanRequest;
 

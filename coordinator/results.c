@@ -34,6 +34,7 @@ static cJSON *rank_stats(const RankStats *stats, int nstats) {
         cJSON_AddNumberToObject(r, "global_cache_bytes", (double)stats[i].global_cache_bytes);
         cJSON_AddNumberToObject(r, "weight_bytes", (double)stats[i].weight_bytes);
         cJSON_AddNumberToObject(r, "peak_rss_bytes", (double)stats[i].peak_rss_bytes);
+        cJSON_AddNumberToObject(r, "cpu_seconds", stats[i].cpu_seconds);
         cJSON_AddNumberToObject(r, "global_attention_seconds", stats[i].global_attention_seconds);
         cJSON_AddNumberToObject(r, "pipe_bytes_sent", (double)stats[i].pipe_bytes_sent);
         cJSON_AddNumberToObject(r, "shard_bytes_sent", (double)stats[i].shard_bytes_sent);

@@ -19,6 +19,7 @@ typedef struct {
     long pipe_bytes_sent, shard_bytes_sent;
     long weight_bytes;        /* the rank's weights in memory, as stored */
     long peak_rss_bytes;      /* the rank's peak resident memory when the document ended */
+    double cpu_seconds;       /* the rank's CPU time (user and system) by then */
     char host[SWAN_HOST_MAX]; /* where the rank runs: its host name */
 } RankStats;
 

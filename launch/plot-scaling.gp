@@ -1,8 +1,9 @@
 # gnuplot -e "dat='scaling.dat'; waits='waiting.dat'; png='scaling.png'" launch/plot-scaling.gp
 # launch/bench-scaling writes both files: scaling.dat has one row per
 # measured run (hosts, link bits/s, predicted, measured median, min, max
-# tokens/s); waiting.dat one row per run ("label", then each stage's
-# predicted waiting time in us/token).
+# tokens/s); waiting.dat one row per run ("label", then stages 0-2's
+# predicted waiting time in us/token, then their measured one; "-" where
+# the run has fewer stages).
 set terminal pngcairo size 1200,520 font ",10"
 set output png
 set multiplot layout 1,2 title "swan on testbed hosts (4 ranks, 8-layer d 256 model): cost model against measured"
@@ -24,12 +25,15 @@ unset logscale x
 unset format x
 set xrange [*:*]
 set xlabel ""
-set ylabel "predicted waiting time, us/token"
+set ylabel "waiting time, us/token (solid: predicted, hatched: measured)"
+set datafile missing "-"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set xtics rotate by -45
 set yrange [0:*]
 set key above horizontal
-plot for [s=2:4] waits using s:xtic(1) title sprintf("stage %d", s - 2)
+plot for [s=2:4] waits using s:xtic(1) lc rgb word(colors, s - 1) fs solid 0.8 \
+       title sprintf("stage %d", s - 2), \
+     for [s=5:7] waits using s lc rgb word(colors, s - 4) fs pattern 4 notitle
 unset multiplot

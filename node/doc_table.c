@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "peak_rss.h"
+#include "process_usage.h"
 #include "wire.h"
 
 void doc_table_init(DocTable *t, const SwanConfig *cfg, int layer_begin, int layer_end) {
@@ -55,6 +55,7 @@ static void send_doc_stats(const DocTable *t, uint64_t doc, int rank, const Node
     s.doc = doc;
     s.rank = rank;
     s.peak_rss_bytes = peak_rss_bytes();
+    s.cpu_seconds = process_cpu_seconds();
     if (d) {
         s.window_cache_bytes = (int64_t)doc_caches_bytes(&d->caches, t->cfg, LAYER_WINDOW);
         s.global_cache_bytes = (int64_t)doc_caches_bytes(&d->caches, t->cfg, LAYER_GLOBAL);

@@ -2,7 +2,8 @@
  * From the per-rank cache bytes that swan reports in its result lines:
  * the long document's global-layer cache is split over G ranks, each within
  * 10% of total/G, and window-layer caches are the same size for the short
- * and the long document. */
+ * and the long document. Every rank reports the CPU time it has used, and
+ * the long document's scoring took some. */
 #include <cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@ typedef struct {
     double window, global[64];
     int nglobal;
     int found;
+    int cpu_missing; /* ranks without a positive cpu_seconds */
 } Split;
 
 static void read_split(cJSON *line, Split *s) {
@@ -21,6 +23,8 @@ static void read_split(cJSON *line, Split *s) {
     cJSON_ArrayForEach(r, ranks) {
         double w = cJSON_GetObjectItem(r, "window_cache_bytes")->valuedouble;
         double g = cJSON_GetObjectItem(r, "global_cache_bytes")->valuedouble;
+        const cJSON *cpu = cJSON_GetObjectItem(r, "cpu_seconds");
+        if (!cJSON_IsNumber(cpu) || !(cpu->valuedouble > 0)) s->cpu_missing++;
         s->window += w;
         if (g > 0 && s->nglobal < 64) s->global[s->nglobal++] = g;
     }
@@ -58,6 +62,10 @@ int main(int argc, char **argv) {
     }
     printf("\n");
     if (longer.nglobal != G) failed = 1;
+    if (shorter.cpu_missing || longer.cpu_missing) {
+        printf("%d ranks report no CPU time (cpu_seconds)\n", shorter.cpu_missing + longer.cpu_missing);
+        failed = 1;
+    }
     if (shorter.window != longer.window || shorter.window <= 0) failed = 1;
     printf(failed ? "FAIL\n" : "ok\n");
     return failed;

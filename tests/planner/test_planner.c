@@ -6,6 +6,7 @@
 
 #include "cost_model.h"
 #include "memory_need.h"
+#include "plan_project.h"
 #include "planner.h"
 
 #include "check.h"
@@ -302,11 +303,12 @@ static double batch_time(void) {
 }
 
 /* A group member off its leader's host pays the link for every token. */
-static int members_off_host(int hosts) {
+static int members_off_host(int nhosts) {
+    RankHosts hosts = {nhosts, NULL, 0};
     int n = 0;
     for (int k = 0; k < plan.nstages; k++)
         for (int m = 1; m < plan.stages[k].nranks; m++)
-            n += cost_crosses(plan.stages[k].ranks[0], plan.stages[k].ranks[m], hosts);
+            n += cost_crosses(&hosts, plan.stages[k].ranks[0], plan.stages[k].ranks[m]);
     return n;
 }
 
@@ -452,6 +454,87 @@ static void test_gemm_by_chunk_moves_chunk(void) {
     free_cfg(&c);
 }
 
+/* Three stages of three, three and two window layers on ranks 1-3 over
+ * hosts (by default rank r on r mod hosts: with 3, the activations cross
+ * twice and rank 3's NLL goes home to rank 0). */
+static int make_stages_on(const SwanConfig *c, const Calibration *cal, double link_rate, int hosts,
+                          const int *host_of) {
+    PlanRequest req = {.nranks = 4,
+                       .context = 4096,
+                       .stages_spec = "0-2,3-5,6-7",
+                       .chunk = 256,
+                       .in_flight = 2,
+                       .link_rate = link_rate,
+                       .hosts = hosts,
+                       .host_of = host_of,
+                       .cal = cal};
+    return make_req(c, &req);
+}
+
+static void project_stages_on(const SwanConfig *c, const Calibration *cal, double link_rate, int hosts,
+                              const int *host_of, Projection *p) {
+    ProjectOptions o = {.link_rate = link_rate,
+                        .wire_bytes = 4,
+                        .hosts = hosts,
+                        .host_of = host_of,
+                        .chunk = 256,
+                        .in_flight = 2};
+    plan_project(c, &plan, cal, &o, p);
+}
+
+static int near(double a, double b) {
+    return a > b * (1 - 1e-9) && a < b * (1 + 1e-9);
+}
+
+/* Activations travel while the ranks compute: a link slower than nothing
+ * but faster than the stages leaves the period alone, a slower one sets it
+ * by itself; a byte across hosts costs the cores host_byte_seconds more. */
+static void test_activation_links_overlap_compute(void) {
+    SwanConfig c = make_cfg("SSSSSSSS", 64, 4, 256, 256, 16);
+    double act = 64 * 4; /* f32 activations a token */
+    Calibration cal = flat;
+    CHECK(make_stages_on(&c, &cal, 0, 3, NULL) == 0, "%s", err.msg);
+    double compute = plan.period;
+    double under = 8 * act / (0.5 * compute), over = 8 * act / (2 * compute);
+    CHECK(make_stages_on(&c, &cal, under, 3, NULL) == 0 && near(plan.period, compute),
+          "a link at half the stage's time: period %.4g us, compute %.4g us", plan.period * 1e6,
+          compute * 1e6);
+    CHECK(make_stages_on(&c, &cal, over, 3, NULL) == 0 && near(plan.period, 2 * compute),
+          "a link at twice the stage's time: period %.4g us, link %.4g us", plan.period * 1e6,
+          2 * compute * 1e6);
+    Projection p;
+    project_stages_on(&c, &cal, under, 3, NULL, &p);
+    CHECK(near(1 / p.tokens_per_s, compute) && !strcmp(p.bound, "stage"),
+          "projected %.4g us/token (%s), compute %.4g", 1e6 / p.tokens_per_s, p.bound, compute * 1e6);
+    project_stages_on(&c, &cal, over, 3, NULL, &p);
+    CHECK(near(1 / p.tokens_per_s, 2 * compute) && !strcmp(p.bound, "link"),
+          "projected %.4g us/token (%s), link %.4g", 1e6 / p.tokens_per_s, p.bound, 2e6 * compute);
+    /* the middle stage's leader sends and receives act bytes across hosts */
+    project_stages_on(&c, &cal, under, 3, NULL, &p);
+    double middle = p.busy[1];
+    cal.host_byte_seconds = 1e-8;
+    CHECK(make_stages_on(&c, &cal, under, 3, NULL) == 0 && near(plan.period, compute + 2 * act * 1e-8),
+          "host bytes: period %.4g us, expected %.4g", plan.period * 1e6,
+          (compute + 2 * act * 1e-8) * 1e6);
+    project_stages_on(&c, &cal, under, 3, NULL, &p);
+    CHECK(near(p.busy[1], middle + 2 * act * 1e-8), "host bytes: middle stage busy %.4g us, was %.4g",
+          p.busy[1] * 1e6, middle * 1e6);
+    project_stages_on(&c, &cal, under, 1, NULL, &p);
+    CHECK(near(p.busy[1], middle), "one host: middle stage busy %.4g us, was %.4g", p.busy[1] * 1e6,
+          middle * 1e6);
+    /* where the ranks really are: all three stages on one host, rank 0 on
+     * another, so no activation crosses and the links set nothing */
+    static const int beside[4] = {0, 1, 1, 1};
+    CHECK(make_stages_on(&c, &cal, over, 2, beside) == 0 && plan.period < 2 * compute,
+          "stages on one host: period %.4g us, the link would make it %.4g", plan.period * 1e6,
+          2e6 * compute);
+    project_stages_on(&c, &cal, over, 2, beside, &p);
+    CHECK(near(p.busy[1], middle) && p.tokens_per_s > 1 / (2 * compute),
+          "stages on one host: middle busy %.4g us (%.4g without host bytes), %.4g tokens/s",
+          p.busy[1] * 1e6, middle * 1e6, p.tokens_per_s);
+    free_cfg(&c);
+}
+
 int main(void) {
     flat = rates(10, 10, 10, 1e-9);
     test_tiling_errors();
@@ -470,5 +553,6 @@ int main(void) {
     test_in_flight_within_memory();
     test_explicit_options_win();
     test_gemm_by_chunk_moves_chunk();
+    test_activation_links_overlap_compute();
     return check_summary();
 }

@@ -2,8 +2,8 @@
 # run_equivalence.sh SWAN COMPARE MODEL_DIR WORK_DIR NP "OPTIONS" [NP "OPTIONS"]...
 # Scores three documents in one process, then on 3
 # testbed hosts over TCP at 1 Gbit/s with each rank count and layout; every
-# per-token NLL must agree within 1e-4 and every result line must name its
-# rank's host. Exits 77 (skipped) where the machine cannot make a testbed.
+# per-token NLL must agree within 1e-4, every result line must name its
+# rank's host, and a plan the planner makes must be for the hosts found. Exits 77 (skipped) where the machine cannot make a testbed.
 set -euo pipefail
 swan=$1 compare=$2 model=$3 work=$4
 shift 4
@@ -36,6 +36,13 @@ while [ $# -ge 2 ]; do
   want=$(( np - 1 < 3 ? np - 1 : 3 ))
   if [ "$hosts" -ne "$want" ]; then
     echo "FAIL: np $np $opts: result lines name $hosts testbed hosts, want $want"
+    exit 1
+  fi
+  # where the planner chooses, it plans for the hosts it found the ranks on
+  found=$(( np < 3 ? np : 3 ))
+  if [[ "$opts" != *--stages* ]] && ! grep -q "ranks found on $found hosts" "$work/$tag.err"; then
+    echo "FAIL: np $np $opts: the plan's reason does not say the ranks were found on $found hosts:"
+    grep 'stages and groups' "$work/$tag.err" || true
     exit 1
   fi
   echo "ok: np $np $opts on 3 hosts: $(wc -l < "$work/$tag.jsonl") documents agree"
