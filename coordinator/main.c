@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "engine.h"
+#include "host_name.h"
 #include "node.h"
 #include "rank_hosts.h"
 #include "watch.h"
@@ -58,7 +59,9 @@ int main(int argc, char **argv) {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &world);
     watch_init();
-    rank_hosts_gather(rank, world);
+    char host[SWAN_HOST_MAX];
+    host_name(host, sizeof host);
+    rank_hosts_gather(rank, world, host);
     int rc;
     if (rank > 0) {
         rc = node_main(rank);

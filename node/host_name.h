@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#define SWAN_HOST_MAX 64
+#include "rank_hosts.h" /* SWAN_HOST_MAX */
 
 /* Writes the host name into buf (n bytes, NUL-terminated); "?" if unknown. */
 void host_name(char *buf, size_t n);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rank_hosts.h"
 #include "watch.h"
 #include "wire.h"
 
@@ -32,7 +33,12 @@ static uint8_t *setup_frame(size_t *len, uint32_t version) {
 
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
-    watch_init(); /* the start-up every rank of a swan job takes part in */
+    /* the start-up every rank of a swan job takes part in */
+    watch_init();
+    int rank = 0, world = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &world);
+    rank_hosts_gather(rank, world, "stand-in");
     const char *mode = argc > 1 ? argv[1] : "garbage";
     size_t len = 0;
     uint8_t *buf = NULL;

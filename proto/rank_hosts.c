@@ -1,10 +1,10 @@
 #include "rank_hosts.h"
 
 #include <mpi.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "host_name.h"
 #include "wire.h"
 
 static int *host_index; /* [world], rank 0 only */
@@ -23,9 +23,9 @@ static void index_hosts(const char *names, int world) {
     }
 }
 
-void rank_hosts_gather(int rank, int world) {
-    char mine[SWAN_HOST_MAX];
-    host_name(mine, sizeof mine);
+void rank_hosts_gather(int rank, int world, const char *host) {
+    char mine[SWAN_HOST_MAX] = {0};
+    snprintf(mine, sizeof mine, "%s", host);
     char *all = rank == 0 ? malloc((size_t)world * SWAN_HOST_MAX) : NULL;
     if (rank == 0 && !all) wire_fatalf("out of memory gathering the host names of %d ranks", world);
     MPI_Gather(mine, SWAN_HOST_MAX, MPI_CHAR, all, SWAN_HOST_MAX, MPI_CHAR, 0, MPI_COMM_WORLD);

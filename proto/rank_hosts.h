@@ -5,8 +5,10 @@
 #define SWAN_RANK_HOSTS_H
 
 /* A collective: every rank calls it right after MPI_Init, before anything
- * can fail, so no rank waits on one that has gone. Rank 0 keeps the table. */
-void rank_hosts_gather(int rank, int world);
+ * can fail, so no rank waits on one that has gone, naming its host (at most
+ * SWAN_HOST_MAX bytes are compared). Rank 0 keeps the table. */
+#define SWAN_HOST_MAX 64
+void rank_hosts_gather(int rank, int world, const char *host);
 void rank_hosts_free(void);
 
 /* On rank 0 after the gather: the number of distinct hosts, and each world
